@@ -1,0 +1,66 @@
+# The course's commands. `make book` and `make test` create .venv and install on first use.
+#   make book       build the website into _build/html (full mode: what learners read)
+#   make test       run the whole test suite (fast mode, as CI does)
+#   make bench      run the performance benchmarks and print the figures
+#   make doctor     check this machine's setup (versions, data, GPU) and say how to fix problems
+#   make install-gpu  install the GPU variant (CUDA TensorFlow + CuPy) into .venv
+#   make lock       re-resolve requirements.in into the pinned requirements.txt
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+export PYTHONDONTWRITEBYTECODE := 1
+# TensorFlow's C++ start-up chatter is noise for learners and in logs.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export MPLBACKEND ?= Agg
+# Use the offline MNIST mirror beside the repository when it exists (see README).
+ifneq ($(wildcard ../shared/data/mnist.npz),)
+export COURSE_DATA_DIR ?= $(abspath ../shared/data)
+endif
+
+.PHONY: venv book book-fast test bench doctor install-gpu lock clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build .
+
+book-fast: $(STAMP)
+	COURSE_FAST=1 $(BIN)/jupyter-book build .
+
+test: $(STAMP)
+	COURSE_FAST=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m course_pkg bench
+
+doctor: $(STAMP)
+	$(BIN)/python -m course_pkg doctor
+
+install-gpu:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	grep -v '^tensorflow_cpu==' requirements.txt > $(VENV)/requirements-no-tf-cpu.txt
+	$(BIN)/python -m pip install -r $(VENV)/requirements-no-tf-cpu.txt -r requirements-gpu.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	touch $(STAMP)
+
+lock:
+	rm -rf /tmp/course-lock && $(PYTHON) -m venv /tmp/course-lock
+	/tmp/course-lock/bin/pip install --quiet -r requirements.in
+	head -7 requirements.txt > requirements.lock.tmp
+	/tmp/course-lock/bin/pip freeze >> requirements.lock.tmp
+	mv requirements.lock.tmp requirements.txt
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,1 @@
+"""The tf.keras track. Importing this sub-package imports TensorFlow."""

@@ -1,0 +1,1 @@
+"""The from-scratch track: neural networks in NumPy (CuPy on a GPU)."""

@@ -21,7 +21,7 @@ ifneq ($(wildcard ../shared/data/mnist.npz),)
 export COURSE_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: venv book book-fast test bench doctor install-gpu lock clean
+.PHONY: venv browser book book-fast test bench doctor install-gpu lock clean
 
 venv: $(STAMP)
 
@@ -39,8 +39,19 @@ book: $(STAMP)
 book-fast: $(STAMP)
 	COURSE_FAST=1 $(BIN)/jupyter-book build .
 
-test: $(STAMP)
+test: $(STAMP) browser
 	COURSE_FAST=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The site tests drive Debian's headless Chromium. Install it when missing and we may (root + apt);
+# otherwise those tests skip and say why.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromium-driver for the site tests"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	else echo "note: chromium/chromium-driver not installed (needs root/apt): the site tests will skip"; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m course_pkg bench

@@ -1,0 +1,254 @@
+"""Performance benchmarks of the NumPy track (``make bench`` / ``python -m course_pkg bench``).
+
+One run prints, on this machine:
+
+* ``import course_pkg`` time (budget < 0.3 s, measured in a fresh interpreter);
+* a BLAS matmul "roofline": the float32 FLOP/s of a large matrix product;
+* training throughput (samples/s) of a 784-128-64-10 softmax network, float32, at batch sizes 128 and
+  512, for
+
+  - ``course_pkg.numpy_nn.MLP.fit``,
+  - ``keras`` ``Model.fit`` of the same network, optimizer and batch size,
+  - a per-sample column-vector loop in the style of widely copied blog code (with its gradient bug
+    fixed, so it does the same arithmetic one sample at a time);
+
+  and the ratios between them and the fraction of the roofline the NumPy MLP reaches;
+* MNIST: test accuracy and wall time of the course's reference training run.
+
+Budgets are checked here, by a person reading the output, never by timed unit tests. Everything is
+measured in this one process, one configuration after another, so the numbers compare like with like.
+TensorFlow is imported only when the Keras rows run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+LAYER_SIZES = (784, 128, 64, 10)
+
+
+def train_flops_per_sample(layer_sizes=LAYER_SIZES) -> int:
+    """Multiply-add FLOPs of one training step per sample (forward + backward).
+
+    Forward costs ``2 * D * M`` per dense layer (a multiply and an add per weight), backward twice that
+    (``dW = X.T @ dY`` and ``dX = dY @ W.T``), so ``6 * sum(D * M)``. Bias adds and activations are
+    ignored: they are O(M), not O(D * M).
+    """
+    weights = sum(d * m for d, m in zip(layer_sizes[:-1], layer_sizes[1:]))
+    return 6 * weights
+
+
+def matmul_flops_per_second(n: int = 2048, repeats: int = 5) -> float:
+    """Best-of-``repeats`` float32 FLOP/s of an ``(n, n) @ (n, n)`` product with NumPy's BLAS."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    a @ b  # warm-up: thread pool start, page faults
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best
+
+
+def import_time(repeats: int = 5) -> float:
+    """Best wall time of ``import course_pkg`` in a fresh interpreter (seconds)."""
+    code = "import time; t = time.perf_counter(); import course_pkg; print(time.perf_counter() - t)"
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.strip()))
+    return min(times)
+
+
+def _synthetic_mnist_shaped(n: int, seed: int = 0):
+    """Random inputs of MNIST's shape, for throughput only (accuracy is measured on real MNIST)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, LAYER_SIZES[0]), dtype=np.float32)
+    y = rng.integers(0, LAYER_SIZES[-1], size=n)
+    return X, y
+
+
+def numpy_mlp_throughput(X, y, *, batch_size: int, hidden_activation: str, epochs: int = 2) -> float:
+    """Samples/s of ``MLP.fit`` (Adam), timing all epochs after a one-epoch warm-up."""
+    from course_pkg.numpy_nn.network import MLP
+    from course_pkg.numpy_nn.optimizers import Adam
+
+    mlp = MLP(list(LAYER_SIZES), hidden_activation=hidden_activation, rng=0)
+    optimizer = Adam(lr=1e-3)
+    mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer, verbose=0, rng=0)
+    start = time.perf_counter()
+    mlp.fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer, verbose=0, rng=1)
+    return epochs * len(X) / (time.perf_counter() - start)
+
+
+def keras_throughput(X, y, *, batch_size: int, hidden_activation: str, epochs: int = 2) -> float:
+    """Samples/s of Keras ``fit`` on the same network (Adam, sparse CE), after a warm-up epoch."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras  # noqa: PLC0415 - TensorFlow is imported only when the Keras rows run
+
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input(shape=(LAYER_SIZES[0],))]
+    layers += [keras.layers.Dense(units, activation=hidden_activation) for units in LAYER_SIZES[1:-1]]
+    layers.append(keras.layers.Dense(LAYER_SIZES[-1], activation="softmax"))
+    model = keras.Sequential(layers)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=1, batch_size=batch_size, verbose=0)
+    start = time.perf_counter()
+    model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
+    return epochs * len(X) / (time.perf_counter() - start)
+
+
+def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int = 2000) -> float:
+    """Samples/s of per-sample, column-vector backprop as widely copied blog code writes it.
+
+    Weights are stored ``(out, in)`` and each sample is a column ``(in, 1)``. Unlike the copied code,
+    the gradient here is right (the outer product with the *previous* layer's activations) and the
+    network has biases, so the loop does the same arithmetic as a batch of one.
+    """
+    from course_pkg.numpy_nn.activations import get_activation, softmax
+
+    act = get_activation(hidden_activation)
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((m, d)).astype(np.float32) * np.float32(np.sqrt(1.0 / d))
+          for d, m in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:])]
+    bs = [np.zeros((m, 1), np.float32) for m in LAYER_SIZES[1:]]
+    lr = np.float32(1e-3)
+    eye = np.eye(LAYER_SIZES[-1], dtype=np.float32)
+    n = min(n_samples, len(X))
+    start = time.perf_counter()
+    for i in range(n):
+        a = X[i].reshape(-1, 1)                     # (784, 1)
+        zs, activations = [], [a]
+        for layer, (W, b) in enumerate(zip(Ws, bs)):
+            z = W @ a + b                           # (M, 1)
+            a = softmax(z, axis=0) if layer == len(Ws) - 1 else act.forward(z)
+            zs.append(z)
+            activations.append(a)
+        delta = a - eye[:, [y[i]]]                  # (10, 1): softmax + cross-entropy
+        for layer in range(len(Ws) - 1, -1, -1):
+            dW = delta @ activations[layer].T       # (M, D): outer product with the previous layer
+            db = delta
+            if layer:
+                delta = act.backward(zs[layer - 1], Ws[layer].T @ delta)
+            Ws[layer] -= lr * dW
+            bs[layer] -= lr * db
+    return n / (time.perf_counter() - start)
+
+
+def mnist_accuracy_run(*, epochs: int = 12, batch_size: int = 128) -> dict:
+    """Train the reference MNIST network with the NumPy MLP; return accuracy and seconds.
+
+    784-256-128-10, ReLU, softmax, Adam(lr=1e-3), 5,000 training images held out for validation.
+    """
+    from course_pkg.data import load_mnist
+    from course_pkg.numpy_nn.network import MLP
+    from course_pkg.numpy_nn.optimizers import Adam
+
+    (x_train, y_train), (x_test, y_test) = load_mnist(flatten=True, normalize=True)
+    sizes = [784, 256, 128, 10]
+    start = time.perf_counter()
+    mlp = MLP(sizes, hidden_activation="relu", rng=0)
+    history = mlp.fit(x_train[5000:], y_train[5000:], epochs=epochs, batch_size=batch_size,
+                      optimizer=Adam(lr=1e-3), validation_data=(x_train[:5000], y_train[:5000]),
+                      verbose=0, rng=0)
+    seconds = time.perf_counter() - start
+    test = mlp.evaluate(x_test, y_test)
+    return {"layer_sizes": sizes, "epochs": epochs, "batch_size": batch_size, "seconds": seconds,
+            "test_accuracy": float(test["accuracy"]), "val_accuracy": float(history["val_accuracy"][-1])}
+
+
+def run(*, batch_sizes=(128, 512), activations=("relu", "sigmoid"), n_train: int = 20_000,
+        epochs: int = 2, keras: bool = True, mnist: bool = True) -> dict:
+    """Run every benchmark and return the figures as a dict (also printed by :func:`main`)."""
+    results = {"machine": {"cpus": os.cpu_count(), "numpy": np.__version__}}
+    results["import_seconds"] = import_time()
+    peak = matmul_flops_per_second()
+    results["matmul_gflops"] = peak / 1e9
+    flops = train_flops_per_sample()
+    X, y = _synthetic_mnist_shaped(n_train)
+    rows = []
+    for activation in activations:
+        loop = per_sample_loop_throughput(X, y, hidden_activation=activation)
+        for batch_size in batch_sizes:
+            row = {"activation": activation, "batch_size": batch_size, "per_sample_loop": loop}
+            row["numpy_mlp"] = numpy_mlp_throughput(X, y, batch_size=batch_size,
+                                                    hidden_activation=activation, epochs=epochs)
+            if keras:
+                row["keras"] = keras_throughput(X, y, batch_size=batch_size,
+                                                hidden_activation=activation, epochs=epochs)
+                row["ratio_vs_keras"] = row["numpy_mlp"] / row["keras"]
+            row["ratio_vs_loop"] = row["numpy_mlp"] / loop
+            row["roofline_fraction"] = row["numpy_mlp"] * flops / peak
+            rows.append(row)
+    results["throughput"] = rows
+    if mnist:
+        try:
+            results["mnist"] = mnist_accuracy_run()
+        except (FileNotFoundError, RuntimeError) as err:
+            results["mnist"] = {"skipped": str(err)}
+    return results
+
+
+def format_report(results: dict) -> str:
+    """Render :func:`run`'s dict as the table ``make bench`` prints, with the budgets beside it."""
+    lines = [
+        f"machine: {results['machine']['cpus']} CPUs, NumPy {results['machine']['numpy']}",
+        f"import course_pkg: {results['import_seconds']:.3f} s   (budget < 0.3 s)",
+        f"BLAS float32 matmul roofline: {results['matmul_gflops']:.1f} GFLOP/s "
+        f"({train_flops_per_sample() / 1e6:.2f} MFLOP per training sample)",
+        "",
+        "training throughput, 784-128-64-10 softmax, float32, Adam (samples/s):",
+        f"{'hidden':>8} {'batch':>6} {'numpy MLP':>10} {'keras':>9} {'loop':>8} "
+        f"{'x keras':>8} {'x loop':>7} {'roofline':>9}",
+    ]
+    for row in results["throughput"]:
+        keras_col = f"{row['keras']:9.0f}" if "keras" in row else f"{'-':>9}"
+        ratio_col = f"{row['ratio_vs_keras']:8.2f}" if "keras" in row else f"{'-':>8}"
+        lines.append(
+            f"{row['activation']:>8} {row['batch_size']:>6} {row['numpy_mlp']:10.0f} {keras_col} "
+            f"{row['per_sample_loop']:8.0f} {ratio_col} {row['ratio_vs_loop']:7.1f} "
+            f"{row['roofline_fraction']:8.0%}"
+        )
+    lines.append("targets: >= 2x keras at batch 128; >= 20x the loop; >= 50% of the roofline at batch 512")
+    mnist = results.get("mnist")
+    if mnist:
+        lines.append("")
+        if "skipped" in mnist:
+            lines.append(f"MNIST: skipped ({mnist['skipped']})")
+        else:
+            lines.append(
+                f"MNIST {'-'.join(map(str, mnist['layer_sizes']))}, {mnist['epochs']} epochs, batch "
+                f"{mnist['batch_size']}: test accuracy {mnist['test_accuracy']:.2%} in "
+                f"{mnist['seconds']:.1f} s   (target >= 97.5 % in < 60 s)"
+            )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """Command-line entry point: ``python -m course_pkg bench [--quick] [--no-keras] [--json FILE]``."""
+    parser = argparse.ArgumentParser(prog="python -m course_pkg bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="less data, one epoch, no MNIST run")
+    parser.add_argument("--no-keras", action="store_true", help="skip the TensorFlow rows")
+    parser.add_argument("--no-mnist", action="store_true", help="skip the MNIST accuracy run")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    results = run(
+        n_train=4_000 if args.quick else 20_000,
+        epochs=1 if args.quick else 2,
+        keras=not args.no_keras,
+        mnist=not (args.quick or args.no_mnist),
+    )
+    print(format_report(results))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return 0

@@ -120,14 +120,14 @@ def check_array(
     if shape is not None:
         ndim = len(shape)
     if ndim is not None and arr.ndim != ndim:
-        wanted = format_shape(shape) if shape is not None else f"{ndim} dimensions"
+        wanted = f"of shape {format_shape(shape)}" if shape is not None else f"with {ndim} dimension(s)"
         fix = None
         if ndim == 2 and arr.ndim == 1:
             fix = (
                 f"{name} looks like a single sample or a flat vector: pass a batch, "
                 f"e.g. {name}.reshape(1, -1) for one sample or {name}.reshape(-1, 1) for one feature."
             )
-        _fail(where, f"{name} of shape {wanted}", f"shape {format_shape(arr.shape)}", fix)
+        _fail(where, f"{name} {wanted}", f"shape {format_shape(arr.shape)}", fix)
     if shape is not None:
         for want, have in zip(shape, arr.shape):
             if want is not None and want != have:

@@ -1,0 +1,474 @@
+"""Tests of course_pkg.numpy_nn.optimizers: Keras paths, steps by hand, validation, minibatches."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from course_pkg.numpy_nn.optimizers import (
+    SGD,
+    AdaGrad,
+    Adam,
+    Optimizer,
+    RMSProp,
+    as_generator,
+    get_optimizer,
+    minibatches,
+)
+
+SHAPES = {"0.W": (3, 2), "0.b": (2,), "1.W": (2, 1)}
+N_STEPS = 6
+
+
+def _gradient_sequence(rng, n_steps=N_STEPS, dtype=np.float64):
+    """Random gradients, different at every step and spanning two orders of magnitude."""
+    sequence = []
+    for _ in range(n_steps):
+        scale = 10.0 ** rng.uniform(-2.0, 0.0)
+        sequence.append({k: (scale * rng.normal(size=s)).astype(dtype) for k, s in SHAPES.items()})
+    return sequence
+
+
+def _run_course(optimizer, params0, grad_sequence):
+    """Displacements p_t - p_0 after each step, from the course's optimizer."""
+    params = {k: v.copy() for k, v in params0.items()}
+    path = []
+    for grads in grad_sequence:
+        optimizer.step(params, grads)
+        path.append({k: params[k] - params0[k] for k in params})
+    return path
+
+
+def _run_keras(tf, keras_optimizer, params0, grad_sequence):
+    """Displacements p_t - p_0 after each step, from a keras.optimizers instance."""
+    variables = {k: tf.Variable(v) for k, v in params0.items()}
+    path = []
+    for grads in grad_sequence:
+        keras_optimizer.apply_gradients(
+            [(tf.constant(grads[k]), variables[k]) for k in variables]
+        )
+        path.append({k: variables[k].numpy() - params0[k] for k in variables})
+    return path
+
+
+def _max_rel_error(path_a, path_b):
+    return max(
+        float(np.max(np.abs(a[k] - b[k]) / np.maximum(np.abs(b[k]), 1e-30)))
+        for a, b in zip(path_a, path_b)
+        for k in b
+    )
+
+
+# Hyperparameters exactly representable in float32: Keras keeps the learning rate in a float32
+# variable and casts Adam's betas through float32 for the bias correction, so values such as 0.9
+# would differ from ours by about 1e-6 relative for reasons unrelated to the update rules. The
+# epsilons and accumulator start are large enough here that their placement changes the result.
+CASES = [
+    ("SGD", {"lr": 0.0625}),
+    ("SGD", {"lr": 0.03125, "momentum": 0.875}),
+    ("SGD", {"lr": 0.03125, "momentum": 0.75, "nesterov": True}),
+    ("AdaGrad", {"lr": 0.125}),
+    ("AdaGrad", {"lr": 0.0625, "initial_accumulator_value": 0.5, "epsilon": 2.0**-10}),
+    ("RMSProp", {"lr": 2.0**-7}),
+    ("RMSProp", {"lr": 2.0**-7, "rho": 0.75, "momentum": 0.5, "epsilon": 2.0**-12}),
+    ("Adam", {"lr": 2.0**-7, "beta_1": 0.875, "beta_2": 1 - 2.0**-10}),
+    ("Adam", {"lr": 2.0**-6, "beta_1": 0.75, "beta_2": 0.9375, "epsilon": 2.0**-10}),
+]
+COURSE = {"SGD": SGD, "AdaGrad": AdaGrad, "RMSProp": RMSProp, "Adam": Adam}
+KERAS_NAME = {"SGD": "SGD", "AdaGrad": "Adagrad", "RMSProp": "RMSprop", "Adam": "Adam"}
+
+
+def _keras_optimizer(keras, name, hyper):
+    kwargs = {("learning_rate" if k == "lr" else k): v for k, v in hyper.items()}
+    return getattr(keras.optimizers, KERAS_NAME[name])(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def keras(tf):
+    import keras as keras_module
+
+    return keras_module
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("name, hyper", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_trajectory_matches_keras_float64(tf, keras, rng, name, hyper):
+    params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
+    grads = _gradient_sequence(rng)
+    ours = _run_course(COURSE[name](**hyper), params0, grads)
+    theirs = _run_keras(tf, _keras_optimizer(keras, name, hyper), params0, grads)
+    # Compare the displacements, not the parameters: a wrong step hides behind |p| ~ 1.
+    for step, (a, b) in enumerate(zip(ours, theirs), start=1):
+        for k in b:
+            np.testing.assert_allclose(
+                a[k], b[k], rtol=1e-6, atol=1e-12, err_msg=f"step {step}, {k}"
+            )
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_trajectory_matches_keras_float32(tf, keras, rng, name):
+    hyper = {"lr": 2.0**-5, "momentum": 0.875} if name == "SGD" else {"lr": 2.0**-7}
+    params0 = {k: rng.normal(size=s).astype(np.float32) for k, s in SHAPES.items()}
+    grads = _gradient_sequence(rng, dtype=np.float32)
+    optimizer = COURSE[name](**hyper)
+    ours = _run_course(optimizer, params0, grads)
+    theirs = _run_keras(tf, _keras_optimizer(keras, name, hyper), params0, grads)
+    assert all(state.dtype == np.float32 for s in optimizer.state.values() for state in s.values())
+    for step, (a, b) in enumerate(zip(ours, theirs), start=1):
+        for k in b:
+            assert a[k].dtype == np.float32
+            # Rounding of p (~1) in float32 is ~6e-8 per step, so an absolute floor is needed.
+            np.testing.assert_allclose(
+                a[k], b[k], rtol=1e-5, atol=1e-6, err_msg=f"step {step}, {k}"
+            )
+
+
+@pytest.mark.tf
+def test_keras_default_hyperparameters_match_to_float32_rounding(tf, keras, rng):
+    # With lr=0.001 and betas 0.9/0.999 Keras rounds through float32 (see CASES); the path still
+    # agrees to about 1e-5 relative, while any change of rule moves it by far more.
+    params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
+    grads = _gradient_sequence(rng)
+    for name in COURSE:
+        ours = _run_course(COURSE[name](), params0, grads)
+        theirs = _run_keras(tf, getattr(keras.optimizers, KERAS_NAME[name])(), params0, grads)
+        assert _max_rel_error(ours, theirs) < 2e-5, name
+
+
+class _AdamWithoutBiasCorrection(Adam):
+    def _update(self, p, g, state):
+        m, v = state["m"], state["v"]
+        m += (1.0 - self.beta_1) * (g - m)
+        v += (1.0 - self.beta_2) * (g * g - v)
+        p -= self.lr * m / (v**0.5 + self.epsilon)
+
+
+class _RMSPropEpsilonOutsideSqrt(RMSProp):
+    def _update(self, p, g, state):
+        v = state["velocity"]
+        v *= self.rho
+        v += (1.0 - self.rho) * g * g
+        p -= self.lr * g / (v**0.5 + self.epsilon)
+
+
+class _AdaGradFromZero(AdaGrad):
+    def _init_state(self, p):
+        return {"accumulator": np.zeros_like(p)}
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize(
+    "mutant, name, hyper",
+    [
+        (_AdamWithoutBiasCorrection, "Adam", CASES[7][1]),
+        (_RMSPropEpsilonOutsideSqrt, "RMSProp", CASES[6][1]),
+        (_AdaGradFromZero, "AdaGrad", CASES[4][1]),
+    ],
+    ids=["adam-no-bias-correction", "rmsprop-epsilon-outside", "adagrad-zero-start"],
+)
+def test_keras_comparison_catches_wrong_conventions(tf, keras, rng, mutant, name, hyper):
+    params0 = {k: rng.normal(size=s) for k, s in SHAPES.items()}
+    grads = _gradient_sequence(rng)
+    theirs = _run_keras(tf, _keras_optimizer(keras, name, hyper), params0, grads)
+    assert _max_rel_error(_run_course(COURSE[name](**hyper), params0, grads), theirs) < 1e-6
+    assert _max_rel_error(_run_course(mutant(**hyper), params0, grads), theirs) > 1e-3
+
+
+# ----------------------------------------------------------------------------- hand-worked steps
+
+
+def test_sgd_momentum_two_steps_by_hand():
+    W = np.array([[1.0, -2.0]])
+    opt = SGD(lr=0.1, momentum=0.9)
+    opt.step({"W": W}, {"W": np.array([[0.5, -1.0]])})
+    # v = -0.1 * g = [-0.05, 0.1]
+    np.testing.assert_allclose(W, [[0.95, -1.9]])
+    np.testing.assert_allclose(opt.state["W"]["velocity"], [[-0.05, 0.1]])
+    opt.step({"W": W}, {"W": np.array([[2.0, 0.0]])})
+    # v = 0.9 * [-0.05, 0.1] - 0.1 * [2, 0] = [-0.245, 0.09]
+    np.testing.assert_allclose(W, [[0.705, -1.81]])
+
+
+def test_sgd_nesterov_step_by_hand():
+    W = np.array([1.0])
+    opt = SGD(lr=0.1, momentum=0.5, nesterov=True)
+    opt.step({"W": W}, {"W": np.array([1.0])})
+    # v = -0.1; p += 0.5 * v - 0.1 * g = -0.15
+    np.testing.assert_allclose(W, [0.85])
+    opt.step({"W": W}, {"W": np.array([1.0])})
+    # v = 0.5 * -0.1 - 0.1 = -0.15; p += 0.5 * -0.15 - 0.1 = -0.175
+    np.testing.assert_allclose(W, [0.675])
+
+
+def test_plain_sgd_step_and_no_state():
+    W = np.array([1.0, 2.0])
+    opt = SGD(lr=0.5)
+    opt.step({"W": W}, {"W": np.array([0.2, -4.0])})
+    np.testing.assert_allclose(W, [0.9, 4.0])
+    assert opt.state["W"] == {}
+
+
+def test_adam_first_step_moves_every_parameter_by_lr(rng):
+    lr = 0.01
+    p0 = rng.normal(size=(4, 3))
+    sizes = 10.0 ** rng.uniform(-2, 2, size=(4, 3))  # |g| from 0.01 to 100
+    g = rng.choice([-1.0, 1.0], size=(4, 3)) * sizes
+    p = p0.copy()
+    Adam(lr=lr).step({"p": p}, {"p": g})
+    # m = 0.1 g, v = 0.001 g^2, alpha = lr * sqrt(0.001) / 0.1, so the step is lr * sign(g)
+    # up to a relative epsilon / sqrt(v) = 1e-7 / (0.0316 |g|) <= 3.2e-4.
+    np.testing.assert_allclose(p - p0, -lr * np.sign(g), rtol=5e-4)
+    # Without the bias correction the first step would be lr * 0.1 / sqrt(0.001) ~ 3.16 lr.
+    p = p0.copy()
+    _AdamWithoutBiasCorrection(lr=lr).step({"p": p}, {"p": g})
+    assert np.all(np.abs(p - p0) > 3 * lr)
+
+
+def test_adam_matches_formula_over_steps(rng):
+    # An independent re-implementation from the paper's form (bias-corrected moments), with
+    # epsilon rescaled to Keras' "epsilon hat" placement: eps_hat = eps * sqrt(1 - b2^t).
+    b1, b2, lr, eps = 0.8, 0.95, 0.05, 1e-3
+    p = rng.normal(size=5)
+    expected, m, v = p.copy(), np.zeros(5), np.zeros(5)
+    opt = Adam(lr=lr, beta_1=b1, beta_2=b2, epsilon=eps)
+    for t in range(1, 6):
+        g = rng.normal(size=5) * 0.1
+        opt.step({"p": p}, {"p": g})
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        expected -= lr * m_hat / (np.sqrt(v_hat) + eps / math.sqrt(1 - b2**t))
+        np.testing.assert_allclose(p, expected, rtol=1e-12)
+    assert opt.t == 5
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("sgd", {"lr": 0.05}),
+        ("momentum", {"lr": 0.02}),
+        ("nesterov", {"lr": 0.02}),
+        ("adagrad", {"lr": 0.5}),
+        ("rmsprop", {"lr": 0.05}),
+        ("adam", {"lr": 0.05}),
+    ],
+)
+def test_quadratic_loss_decreases(rng, name, kwargs):
+    # L = 0.5 * sum(a * (p - c)^2), an ill-conditioned bowl (curvatures 1 and 10).
+    a = np.array([[1.0, 10.0], [10.0, 1.0]])
+    c = rng.normal(size=(2, 2))
+    p = c + rng.normal(size=(2, 2)) * 3
+    opt = get_optimizer(name, **kwargs)
+
+    def loss():
+        return 0.5 * float(np.sum(a * (p - c) ** 2))
+
+    losses = [loss()]
+    for _ in range(200):
+        opt.step({"p": p}, {"p": a * (p - c)})
+        losses.append(loss())
+    assert losses[1] < losses[0]
+    assert losses[-1] < 1e-2 * losses[0]
+
+
+# ----------------------------------------------------------------------------- interface
+
+
+def test_step_updates_in_place_and_creates_state_lazily(xp):
+    W = xp.ones((3, 2), dtype=xp.float32)
+    view = W[0]  # what a layer holding W would see
+    opt = Adam(lr=0.1)
+    assert opt.state == {}
+    opt.step({"0.W": W}, {"0.W": xp.full((3, 2), 0.5, dtype=xp.float32)})
+    assert float(view[0]) == pytest.approx(0.9, rel=1e-5)
+    for state in opt.state["0.W"].values():
+        assert state.shape == (3, 2) and state.dtype == xp.float32
+        assert type(state) is type(W)
+
+
+def test_t_counts_step_calls_not_parameters():
+    params = {k: np.zeros(s) for k, s in SHAPES.items()}
+    grads = {k: np.ones(s) for k, s in SHAPES.items()}
+    opt = Adam()
+    opt.step(params, grads)
+    opt.step(params, grads)
+    assert opt.t == 2
+    # All parameters see the same t, so each moved exactly as a single-parameter Adam would.
+    single = np.zeros(2)
+    solo = Adam()
+    solo.step({"b": single}, {"b": np.ones(2)})
+    solo.step({"b": single}, {"b": np.ones(2)})
+    np.testing.assert_allclose(params["0.b"], single)
+
+
+def test_reset_clears_state_and_t():
+    W = np.zeros(2)
+    opt = SGD(lr=0.1, momentum=0.9)
+    opt.step({"W": W}, {"W": np.ones(2)})
+    opt.reset()
+    assert opt.t == 0 and opt.state == {}
+    opt.step({"W": W}, {"W": np.ones(2)})
+    np.testing.assert_allclose(W, [-0.2, -0.2])  # a fresh velocity: the step is lr * g again
+
+
+def test_gradient_dtype_is_cast_to_parameter_dtype():
+    W = np.ones(3, dtype=np.float32)
+    SGD(lr=0.5).step({"W": W}, {"W": np.ones(3, dtype=np.float64)})
+    assert W.dtype == np.float32
+    np.testing.assert_allclose(W, 0.5)
+
+
+def test_learning_rate_alias():
+    assert SGD(learning_rate=0.2).lr == 0.2
+    assert Adam(0.3).lr == 0.3
+    assert SGD().lr == 0.01 and Adam().lr == 0.001 and AdaGrad().lr == 0.001
+    with pytest.raises(TypeError, match="both"):
+        SGD(lr=0.1, learning_rate=0.1)
+
+
+def test_defaults_equal_keras_defaults():
+    assert (SGD().momentum, SGD().nesterov) == (0.0, False)
+    assert (AdaGrad().initial_accumulator_value, AdaGrad().epsilon) == (0.1, 1e-7)
+    assert (RMSProp().rho, RMSProp().momentum, RMSProp().epsilon) == (0.9, 0.0, 1e-7)
+    assert (Adam().beta_1, Adam().beta_2, Adam().epsilon) == (0.9, 0.999, 1e-7)
+
+
+def test_get_optimizer_names_and_instances():
+    momentum = get_optimizer("momentum", lr=0.1)
+    assert isinstance(momentum, SGD) and momentum.momentum == 0.9 and not momentum.nesterov
+    nesterov = get_optimizer("Nesterov")
+    assert nesterov.nesterov and nesterov.momentum == 0.9
+    assert get_optimizer("momentum", momentum=0.5).momentum == 0.5
+    assert isinstance(get_optimizer("rmsprop"), RMSProp)
+    assert isinstance(get_optimizer("adagrad"), AdaGrad)
+    assert type(get_optimizer("sgd")) is SGD and get_optimizer("sgd").momentum == 0.0
+    adam = Adam()
+    assert get_optimizer(adam) is adam
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: SGD(lr=0), "lr > 0"),
+        (lambda: Adam(lr=-0.1), "lr > 0"),
+        (lambda: SGD(momentum=1.0), r"momentum in \[0, 1\)"),
+        (lambda: SGD(momentum=-0.1), r"momentum in \[0, 1\)"),
+        (lambda: Adam(beta_1=1), r"beta_1 in \[0, 1\)"),
+        (lambda: Adam(beta_2=1.5), r"beta_2 in \[0, 1\)"),
+        (lambda: RMSProp(rho=1.0), r"rho in \[0, 1\)"),
+        (lambda: RMSProp(momentum=1.0), r"momentum in \[0, 1\)"),
+        (lambda: Adam(epsilon=0.0), "epsilon > 0"),
+        (lambda: AdaGrad(initial_accumulator_value=-1.0), "initial_accumulator_value >= 0"),
+    ],
+)
+def test_bad_hyperparameters_raise_value_error(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_unknown_keyword_is_rejected_with_a_suggestion():
+    with pytest.raises(TypeError, match=r"Adam: .*got beta1=0\.8\. Did you mean beta_1="):
+        Adam(beta1=0.8)
+    with pytest.raises(TypeError, match="SGD: expected keyword arguments among lr, learning_rate"):
+        SGD(decay=0.1)
+    with pytest.raises(TypeError, match="nesterov as True or False"):
+        SGD(momentum=0.9, nesterov="yes")
+
+
+def test_step_names_missing_and_extra_keys():
+    params = {"0.W": np.zeros((2, 2)), "0.b": np.zeros(2)}
+    with pytest.raises(ValueError, match=r"missing in grads: \['0.b'\], extra in grads: \['0.B'\]"):
+        SGD().step(params, {"0.W": np.zeros((2, 2)), "0.B": np.zeros(2)})
+
+
+def test_step_names_key_and_both_shapes_and_updates_nothing():
+    W, b = np.ones((2, 3)), np.ones(3)
+    message = r"grads\['0.b'\] of the parameter's shape \(3,\); got \(1, 3\)"
+    with pytest.raises(ValueError, match=message):
+        SGD(lr=0.1).step({"0.W": W, "0.b": b}, {"0.W": np.ones((2, 3)), "0.b": np.ones((1, 3))})
+    np.testing.assert_array_equal(W, 1.0)  # the valid key was not updated either
+
+
+def test_step_rejects_non_float_params_and_non_dicts():
+    with pytest.raises(TypeError, match=r"params\['W'\] as a floating-point array"):
+        SGD().step({"W": np.zeros(2, dtype=int)}, {"W": np.zeros(2)})
+    with pytest.raises(TypeError, match="params as a dict"):
+        SGD().step([np.zeros(2)], [np.zeros(2)])
+
+
+def test_step_after_parameter_shape_change_asks_for_reset():
+    opt = Adam()
+    opt.step({"W": np.zeros(2)}, {"W": np.ones(2)})
+    with pytest.raises(ValueError, match=r"Call reset\(\)"):
+        opt.step({"W": np.zeros(3)}, {"W": np.ones(3)})
+
+
+def test_get_optimizer_errors():
+    with pytest.raises(ValueError) as info:
+        get_optimizer("adamw")
+    for known in ("'sgd'", "'momentum'", "'nesterov'", "'adagrad'", "'rmsprop'", "'adam'"):
+        assert known in str(info.value)
+    with pytest.raises(TypeError, match="keyword arguments with an optimizer instance"):
+        get_optimizer(SGD(), lr=0.1)
+    with pytest.raises(TypeError, match="optimizer name or an Optimizer"):
+        get_optimizer(0.1)
+    assert issubclass(SGD, Optimizer)
+
+
+# ----------------------------------------------------------------------------- minibatches
+
+
+def test_minibatches_cover_every_index_once_with_partial_last_batch():
+    batches = list(minibatches(10, 4, rng=0))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(10))
+    assert np.concatenate(batches).tolist() != list(range(10))  # actually shuffled
+
+
+def test_minibatches_same_seed_same_order_and_new_order_each_epoch():
+    first = np.concatenate(list(minibatches(50, 8, rng=123)))
+    again = np.concatenate(list(minibatches(50, 8, rng=123)))
+    np.testing.assert_array_equal(first, again)
+    gen = np.random.default_rng(123)
+    epoch1 = np.concatenate(list(minibatches(50, 8, rng=gen)))
+    epoch2 = np.concatenate(list(minibatches(50, 8, rng=gen)))
+    np.testing.assert_array_equal(epoch1, first)  # an int seed is a fresh generator of that seed
+    assert not np.array_equal(epoch1, epoch2)
+    assert sorted(epoch2.tolist()) == list(range(50))
+
+
+def test_minibatches_contiguous_slices_of_one_permutation():
+    permutation = np.random.default_rng(7).permutation(9)
+    batches = list(minibatches(9, 4, rng=7))
+    np.testing.assert_array_equal(np.concatenate(batches), permutation)
+    np.testing.assert_array_equal(batches[1], permutation[4:8])
+
+
+def test_minibatches_without_shuffle_and_oversized_batch():
+    assert [b.tolist() for b in minibatches(5, 2, shuffle=False)] == [[0, 1], [2, 3], [4]]
+    assert [b.tolist() for b in minibatches(3, 100, shuffle=False)] == [[0, 1, 2]]
+
+
+def test_minibatches_validate_at_the_call():
+    with pytest.raises(ValueError, match="batch_size >= 1"):
+        minibatches(10, 0)  # not iterated: the error must come from the call itself
+    with pytest.raises(ValueError, match="n_samples >= 1"):
+        minibatches(0, 2)
+    with pytest.raises(TypeError, match="np.random.default_rng"):
+        minibatches(10, 2, rng=np.random.RandomState(0))
+    with pytest.raises(TypeError, match="batch_size as an integer"):
+        minibatches(10, 2.5)
+
+
+def test_as_generator():
+    gen = np.random.default_rng(1)
+    assert as_generator(gen) is gen
+    assert as_generator(5).integers(1000) == np.random.default_rng(5).integers(1000)
+    with pytest.raises(ValueError, match="seed >= 0"):
+        as_generator(-1)

@@ -31,6 +31,7 @@ __all__ = [
     "check_fraction",
     "check_int",
     "check_choice",
+    "as_generator",
 ]
 
 
@@ -236,3 +237,45 @@ def check_choice(value, choices: Iterable[str], *, where: str, name: str) -> str
         known = ", ".join(repr(c) for c in choices)
         _fail(where, f"{name} to be one of {known}", repr(value))
     return value
+
+
+def as_generator(rng=None, *, where: str = "as_generator") -> np.random.Generator:
+    """Return a ``np.random.Generator`` from ``None``, a seed or a generator.
+
+    Parameters
+    ----------
+    rng : None, int or numpy.random.Generator, optional
+        ``None`` gives a fresh, unpredictably seeded generator; an int >= 0
+        seeds a new generator (the same numbers on every call); a
+        ``Generator`` is returned as is, so successive calls continue its
+        stream.
+    where : str, default "as_generator"
+        The public function asking, named in error messages.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    TypeError
+        For any other type (including the legacy ``np.random.RandomState``).
+    ValueError
+        For a negative seed.
+
+    Examples
+    --------
+    >>> a, b = as_generator(0), as_generator(0)
+    >>> a.integers(100, size=3).tolist() == b.integers(100, size=3).tolist()
+    True
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"{where}: expected rng as a seed >= 0; got rng={rng!r}.")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"{where}: expected rng as None, an int seed or a numpy.random.Generator; "
+        f"got {type(rng).__name__}. Create one with np.random.default_rng(seed)."
+    )

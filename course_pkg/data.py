@@ -74,20 +74,6 @@ _KERAS_DOWNLOAD_HINT = 'python -c "import keras; keras.datasets.mnist.load_data(
 # --------------------------------------------------------------------------------------------------
 
 
-def _as_generator(rng, *, where: str) -> np.random.Generator:
-    """Turn ``None | int | Generator`` into a ``numpy.random.Generator``."""
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"{where}: expected rng as None, a non-negative int seed or a numpy.random.Generator; "
-        f"got {type(rng).__name__} {rng!r}. Pass e.g. rng=0 or rng=np.random.default_rng(0)."
-    )
-
-
 def _check_nonnegative(value, *, where: str, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: expected {name} as a real number; got {type(value).__name__} {value!r}.")
@@ -648,7 +634,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
     where = "make_xor"
     n = _checks.check_int(n_samples, where=where, name="n_samples")
     noise = _check_nonnegative(noise, where=where, name="noise")
-    gen = _as_generator(rng, where=where)
+    gen = _checks.as_generator(rng, where=where)
     corners, labels = load_xor_truth_table()
     corner = np.arange(n) % 4  # which corner each point belongs to
     X = corners[corner] + noise * gen.standard_normal((n, 2))  # (N, 2)
@@ -687,7 +673,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
     where = "make_moons"
     n = _checks.check_int(n_samples, where=where, name="n_samples", minimum=2)
     noise = _check_nonnegative(noise, where=where, name="noise")
-    gen = _as_generator(rng, where=where)
+    gen = _checks.as_generator(rng, where=where)
     n_upper = n // 2
     t_upper = np.linspace(0.0, np.pi, n_upper)
     t_lower = np.linspace(0.0, np.pi, n - n_upper)
@@ -730,7 +716,7 @@ def make_circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5, 
     n = _checks.check_int(n_samples, where=where, name="n_samples", minimum=2)
     noise = _check_nonnegative(noise, where=where, name="noise")
     factor = _checks.check_fraction(factor, where=where, name="factor", low_inclusive=False)
-    gen = _as_generator(rng, where=where)
+    gen = _checks.as_generator(rng, where=where)
     n_outer = n // 2
     t_outer = np.linspace(0.0, 2 * np.pi, n_outer, endpoint=False)
     t_inner = np.linspace(0.0, 2 * np.pi, n - n_outer, endpoint=False)
@@ -777,7 +763,7 @@ def make_spiral(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, rn
     n = _checks.check_int(n_samples, where=where, name="n_samples")
     n_classes = _checks.check_int(n_classes, where=where, name="n_classes", minimum=2)
     noise = _check_nonnegative(noise, where=where, name="noise")
-    gen = _as_generator(rng, where=where)
+    gen = _checks.as_generator(rng, where=where)
     counts = np.full(n_classes, n // n_classes) + (np.arange(n_classes) < n % n_classes)
     points, labels = [], []
     for c, count in enumerate(counts):
@@ -819,7 +805,7 @@ def make_blobs(n_samples: int = 200, centers=3, cluster_std: float = 1.0, rng=No
     where = "make_blobs"
     n = _checks.check_int(n_samples, where=where, name="n_samples")
     cluster_std = _check_nonnegative(cluster_std, where=where, name="cluster_std")
-    gen = _as_generator(rng, where=where)
+    gen = _checks.as_generator(rng, where=where)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         n_centers = _checks.check_int(centers, where=where, name="centers")
         centres = gen.uniform(-5.0, 5.0, size=(n_centers, 2))  # (C, 2)
@@ -1109,7 +1095,7 @@ def train_val_test_split(X, y, *, val_size=0.15, test_size=0.15, rng=None, strat
             f"{where}: expected val_size + test_size to leave at least one training row of {n}; "
             f"got {n_val} validation + {n_test} test rows. Use smaller sizes."
         )
-    gen = _as_generator(rng, where=where)
+    gen = _checks.as_generator(rng, where=where)
 
     if stratify:
         _, classes = np.unique(_class_labels(y, where=where), return_inverse=True)
@@ -1171,7 +1157,7 @@ def subsample(X, y, n, *, rng=None, stratify: bool = True):
     else:
         fraction = _checks.check_fraction(n, where=where, name="n", low_inclusive=False)
         k = max(1, int(round(fraction * total)))
-    gen = _as_generator(rng, where=where)
+    gen = _checks.as_generator(rng, where=where)
     if stratify:
         _, classes = np.unique(_class_labels(y, where=where), return_inverse=True)
         sizes = np.bincount(classes)

@@ -39,6 +39,7 @@ from typing import Iterator, Mapping
 import numpy as np
 
 from course_pkg import _checks
+from course_pkg._checks import as_generator  # re-exported: layers, network and perceptron use it
 from course_pkg.numpy_nn.backend import array_module_of
 
 __all__ = [
@@ -562,48 +563,6 @@ def get_optimizer(name_or_instance, **kwargs) -> Optimizer:
         )
     cls, preset = _OPTIMIZERS[key]
     return cls(**{**preset, **kwargs})
-
-
-def as_generator(rng=None, *, where: str = "as_generator") -> np.random.Generator:
-    """Return a ``np.random.Generator`` from ``None``, a seed or a generator.
-
-    Parameters
-    ----------
-    rng : None, int or numpy.random.Generator, optional
-        ``None`` gives a fresh, unpredictably seeded generator; an int >= 0
-        seeds a new generator (the same numbers on every call); a
-        ``Generator`` is returned as is, so successive calls continue its
-        stream.
-    where : str, default "as_generator"
-        The public function asking, named in error messages.
-
-    Returns
-    -------
-    numpy.random.Generator
-
-    Raises
-    ------
-    TypeError
-        For any other type (including the legacy ``np.random.RandomState``).
-    ValueError
-        For a negative seed.
-
-    Examples
-    --------
-    >>> a, b = as_generator(0), as_generator(0)
-    >>> a.integers(100, size=3).tolist() == b.integers(100, size=3).tolist()
-    True
-    """
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"{where}: expected rng as a seed >= 0; got rng={rng!r}.")
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"{where}: expected rng as None, an int seed or a numpy.random.Generator; "
-        f"got {type(rng).__name__}. Create one with np.random.default_rng(seed)."
-    )
 
 
 def minibatches(

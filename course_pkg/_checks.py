@@ -22,6 +22,7 @@ import numpy as np
 from course_pkg.numpy_nn.backend import array_module_of as _array_module_of
 
 __all__ = [
+    "fail",
     "format_shape",
     "check_array",
     "check_finite",
@@ -35,7 +36,8 @@ __all__ = [
 ]
 
 
-def _fail(where: str, expected: str, got: str, fix: str | None = None, exc=ValueError):
+def fail(where: str, expected: str, got: str, fix: str | None = None, exc=ValueError):
+    """Raise ``exc`` with the house message: ``<where>: expected <...>; got <...>. <fix>``."""
     message = f"{where}: expected {expected}; got {got}."
     if fix:
         message += f" {fix}"
@@ -105,13 +107,13 @@ def check_array(
     if xp is None:
         xp = _array_module_of(x)
     if x is None:
-        _fail(where, f"{name} as an array", "None", exc=TypeError)
+        fail(where, f"{name} as an array", "None", exc=TypeError)
     try:
         arr = xp.asarray(x)
     except (TypeError, ValueError) as err:
-        _fail(where, f"{name} as a numeric array", f"{type(x).__name__} ({err})", exc=TypeError)
+        fail(where, f"{name} as a numeric array", f"{type(x).__name__} ({err})", exc=TypeError)
     if numeric and arr.dtype.kind not in "biuf":
-        _fail(
+        fail(
             where,
             f"{name} with a numeric dtype",
             f"dtype {arr.dtype}",
@@ -128,11 +130,11 @@ def check_array(
                 f"{name} looks like a single sample or a flat vector: pass a batch, "
                 f"e.g. {name}.reshape(1, -1) for one sample or {name}.reshape(-1, 1) for one feature."
             )
-        _fail(where, f"{name} {wanted}", f"shape {format_shape(arr.shape)}", fix)
+        fail(where, f"{name} {wanted}", f"shape {format_shape(arr.shape)}", fix)
     if shape is not None:
         for want, have in zip(shape, arr.shape):
             if want is not None and want != have:
-                _fail(
+                fail(
                     where,
                     f"{name} of shape {format_shape(shape)}",
                     f"shape {format_shape(arr.shape)}",
@@ -149,7 +151,7 @@ def check_finite(arr, *, where: str, name: str) -> None:
     xp = _array_module_of(arr)
     bad = int(xp.count_nonzero(~xp.isfinite(arr)))
     if bad:
-        _fail(
+        fail(
             where,
             f"finite values in {name}",
             f"{bad} NaN or infinite value(s) out of {arr.size}",
@@ -160,7 +162,7 @@ def check_finite(arr, *, where: str, name: str) -> None:
 def check_same_rows(X, y, *, where: str, x_name: str = "X", y_name: str = "y") -> None:
     """Raise ``ValueError`` unless ``X`` and ``y`` have the same number of rows."""
     if X.shape[0] != y.shape[0]:
-        _fail(
+        fail(
             where,
             f"{y_name} with one row per row of {x_name} ({X.shape[0]})",
             f"{y.shape[0]} rows ({y_name} shape {format_shape(y.shape)})",
@@ -175,17 +177,17 @@ def check_labels(y, n_classes: int, *, where: str, name: str = "y"):
     """
     xp = _array_module_of(y)
     if y.ndim != 1:
-        _fail(where, f"integer labels {name} of shape (N,)", f"shape {format_shape(y.shape)}")
+        fail(where, f"integer labels {name} of shape (N,)", f"shape {format_shape(y.shape)}")
     if y.dtype.kind == "f":
         if not bool(xp.all(y == xp.round(y))):
-            _fail(where, f"integer class labels in {name}", "non-integer values")
+            fail(where, f"integer class labels in {name}", "non-integer values")
         y = y.astype(np.int64)
     elif y.dtype.kind not in "iub":
-        _fail(where, f"integer class labels in {name}", f"dtype {y.dtype}", exc=TypeError)
+        fail(where, f"integer class labels in {name}", f"dtype {y.dtype}", exc=TypeError)
     if y.size:
         low, high = int(y.min()), int(y.max())
         if low < 0 or high >= n_classes:
-            _fail(
+            fail(
                 where,
                 f"labels in {name} between 0 and {n_classes - 1} ({n_classes} classes)",
                 f"labels from {low} to {high}",
@@ -196,7 +198,7 @@ def check_labels(y, n_classes: int, *, where: str, name: str = "y"):
 
 def _check_real(value, where: str, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        _fail(where, f"{name} as a real number", f"{type(value).__name__} {value!r}", exc=TypeError)
+        fail(where, f"{name} as a real number", f"{type(value).__name__} {value!r}", exc=TypeError)
     return float(value)
 
 
@@ -204,7 +206,7 @@ def check_positive(value, *, where: str, name: str) -> float:
     """Return ``value`` as float if it is a real number > 0."""
     number = _check_real(value, where, name)
     if not number > 0 or not np.isfinite(number):
-        _fail(where, f"{name} > 0", f"{name}={value!r}")
+        fail(where, f"{name} > 0", f"{name}={value!r}")
     return number
 
 
@@ -217,16 +219,16 @@ def check_fraction(
     high_ok = number <= 1 if high_inclusive else number < 1
     if not (low_ok and high_ok):
         interval = ("[" if low_inclusive else "(") + "0, 1" + ("]" if high_inclusive else ")")
-        _fail(where, f"{name} in {interval}", f"{name}={value!r}")
+        fail(where, f"{name} in {interval}", f"{name}={value!r}")
     return number
 
 
 def check_int(value, *, where: str, name: str, minimum: int = 1) -> int:
     """Return ``value`` if it is an integer >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        _fail(where, f"{name} as an integer", f"{type(value).__name__} {value!r}", exc=TypeError)
+        fail(where, f"{name} as an integer", f"{type(value).__name__} {value!r}", exc=TypeError)
     if value < minimum:
-        _fail(where, f"{name} >= {minimum}", f"{name}={value!r}")
+        fail(where, f"{name} >= {minimum}", f"{name}={value!r}")
     return int(value)
 
 
@@ -235,7 +237,7 @@ def check_choice(value, choices: Iterable[str], *, where: str, name: str) -> str
     choices = list(choices)
     if not isinstance(value, str) or value not in choices:
         known = ", ".join(repr(c) for c in choices)
-        _fail(where, f"{name} to be one of {known}", repr(value))
+        fail(where, f"{name} to be one of {known}", repr(value))
     return value
 
 

@@ -15,7 +15,6 @@ PYTEST_ARGS ?=
 export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter is noise for learners and in logs.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-export MPLBACKEND ?= Agg
 # Use the offline MNIST mirror beside the repository when it exists (see README).
 ifneq ($(wildcard ../shared/data/mnist.npz),)
 export COURSE_DATA_DIR ?= $(abspath ../shared/data)

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from course_pkg.numpy_nn.backend import array_module_of as _array_module_of
+from course_pkg._arrays import array_module_of as _array_module_of
 
 __all__ = [
     "fail",

@@ -23,6 +23,8 @@ from types import ModuleType
 
 import numpy as np
 
+from course_pkg._arrays import array_module_of  # re-exported: the track imports it from here
+
 __all__ = ["get_array_module", "array_module_of", "to_numpy", "cupy_available", "DEVICE_CHOICES"]
 
 DEVICE_CHOICES = ("cpu", "gpu", "auto")
@@ -83,19 +85,6 @@ def get_array_module(device: str | None = None) -> ModuleType:
             "Install the GPU extras (pip install -r requirements-gpu.txt) on a machine with an "
             "NVIDIA GPU, or set COURSE_DEVICE=cpu."
         )
-    return np
-
-
-def array_module_of(*arrays) -> ModuleType:
-    """Return the module (``numpy`` or ``cupy``) that owns the given arrays.
-
-    Plain Python lists and NumPy arrays count as NumPy.
-    """
-    for a in arrays:
-        if type(a).__module__.split(".")[0] == "cupy":
-            import cupy  # noqa: PLC0415
-
-            return cupy
     return np
 
 

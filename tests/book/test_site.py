@@ -51,7 +51,7 @@ def built_site():
     """Build the book once (fast mode, warnings as errors) and return the HTML folder."""
     env = dict(os.environ, COURSE_FAST="1")
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"],
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "-W", "--keep-going"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
     )
     log = result.stdout + result.stderr

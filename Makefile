@@ -20,7 +20,7 @@ ifneq ($(wildcard ../shared/data/mnist.npz),)
 export COURSE_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: venv browser book book-fast test bench doctor install-gpu lock clean
+.PHONY: venv browser downloads book book-fast test bench doctor install-gpu lock clean release selftest
 
 venv: $(STAMP)
 
@@ -32,11 +32,24 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	touch $(STAMP)
 
-book: $(STAMP)
+# The learners' versions of the assignments (no solutions, no hidden tests), served by the book as downloads.
+DOWNLOADS := _build/downloads
+downloads: $(STAMP)
+	$(BIN)/python -m course_pkg.grading.pipeline release --no-check --publish-to $(DOWNLOADS) >/dev/null
+
+book: $(STAMP) downloads
 	$(BIN)/jupyter-book build .
 
-book-fast: $(STAMP)
+book-fast: $(STAMP) downloads
 	COURSE_FAST=1 $(BIN)/jupyter-book build .
+
+# Instructor steps (see the instructor guide): release = generate + validate; selftest = grade the
+# solution, the blank release and the deliberately wrong versions through real nbgrader.
+release: $(STAMP)
+	$(BIN)/python -m course_pkg.grading.pipeline release
+
+selftest: $(STAMP)
+	$(BIN)/python -m course_pkg.grading.pipeline selftest
 
 test: $(STAMP) browser
 	COURSE_FAST=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -50,6 +50,13 @@ def toc_files() -> list[str]:
 def built_site():
     """Build the book once (fast mode, warnings as errors) and return the HTML folder."""
     env = dict(os.environ, COURSE_FAST="1")
+    downloads = subprocess.run(  # what `make downloads` does: the learners' notebooks the book links to
+        [sys.executable, "-m", "course_pkg.grading.pipeline", "release", "--no-check",
+         "--publish-to", str(ROOT / "_build" / "downloads")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    if downloads.returncode != 0:
+        pytest.fail(f"generating the release notebooks failed:\n{downloads.stdout}\n{downloads.stderr}")
     result = subprocess.run(
         [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "-W", "--keep-going"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,

@@ -1,0 +1,80 @@
+"""End to end: the Keras assignments graded by real nbgrader with a sqlite gradebook, in one temporary
+copy of the course shared by this module (COURSE_FAST=1, as in CI).
+
+keras_models: every design judged with compare_architecture and its compile settings.
+keras_training: callbacks and the LR finder run inside short fits; the trained model is judged from
+the .keras file the notebook saved, on held-out digits, with a parameter and a time budget.
+For both: the solution scores full marks, the blank release 0, each mutant fails exactly its part,
+and correct code whose cells write warnings and TensorFlow log lines to stderr keeps full marks.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from course_pkg.grading import pipeline, selftest
+
+pytestmark = [pytest.mark.slow, pytest.mark.tf]
+
+KERAS_ASSIGNMENTS = ["keras_models", "keras_training"]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_FAST", "1")  # the autograder's kernels inherit it: short trainings
+        course = selftest.prepare(workdir=tmp_path_factory.mktemp("grading-keras"), assignments=KERAS_ASSIGNMENTS)
+        out = {}
+        for assignment in KERAS_ASSIGNMENTS:
+            # Real TensorFlow writes to stderr in every run; the noisy fixture adds warnings inside test cells.
+            noisy = {"r-noisy-stderr"} if assignment == "keras_training" else False
+            out[assignment] = selftest.run(assignment, course, prepared=True, robustness=noisy)
+            print(out[assignment].summary())
+    return out
+
+
+@pytest.mark.parametrize("assignment", KERAS_ASSIGNMENTS)
+def test_solution_full_blank_zero_and_each_mutant_fails_its_part(results, assignment):
+    result = results[assignment]
+    assert result.ok, result.summary()
+    rows = result.rows
+    assert rows["solution"]["score"] == rows["solution"]["max_score"]
+    if "r-noisy-stderr" in rows:
+        assert rows["r-noisy-stderr"]["score"] == rows["r-noisy-stderr"]["max_score"]
+    assert float(rows["blank"]["score"]) == 0 and rows["blank"]["status"] == "ok"
+    parts = {s: dict(p.split("=") for p in rows[s]["parts"].split("; ")) for s in rows if rows[s]["parts"]}
+    killed = set()
+    for mutant in (f.student for f in result.fixtures if f.student.startswith("mutant-")):
+        zeros = [test for test, score in parts[mutant].items() if score.startswith("0/")]
+        assert len(zeros) == 1, (mutant, zeros)
+        killed.update(zeros)
+    assert killed == set(parts["solution"])
+
+
+def test_trained_model_is_judged_from_the_saved_file(results):
+    course = results["keras_training"].course
+    folder = course / "autograded" / "solution" / "keras_training"
+    assert (folder / "digits_model.keras").exists()
+    # The artefact is never copied in from source/ (a stale instructor model must not be graded).
+    assert not (course / "release" / "keras_training" / "digits_model.keras").exists()
+    row = results["keras_training"].rows["mutant-model-never-trained"]
+    assert "test_saved_model=0/3" in row["parts"]
+
+
+def test_nbval_runs_the_keras_source_notebooks(tmp_path):
+    paths = []
+    for assignment in KERAS_ASSIGNMENTS:
+        folder = tmp_path / assignment
+        folder.mkdir()
+        src = pipeline.default_course_dir() / "source" / assignment / f"{assignment}.ipynb"
+        (folder / src.name).write_bytes(src.read_bytes())
+        paths.append(str(folder / src.name))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q", "-W", "ignore", *paths],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "COURSE_FAST": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]

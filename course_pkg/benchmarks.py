@@ -77,21 +77,30 @@ def _synthetic_mnist_shaped(n: int, seed: int = 0):
     return X, y
 
 
+def _best_rate(run_one_epoch, n_samples: int, repeats: int) -> float:
+    """Samples/s of the fastest of ``repeats`` one-epoch runs (the least disturbed by other load)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run_one_epoch()
+        best = min(best, time.perf_counter() - start)
+    return n_samples / best
+
+
 def numpy_mlp_throughput(X, y, *, batch_size: int, hidden_activation: str, epochs: int = 2) -> float:
-    """Samples/s of ``MLP.fit`` (Adam), timing all epochs after a one-epoch warm-up."""
+    """Samples/s of ``MLP.fit`` (Adam): the best of ``epochs`` one-epoch runs after a warm-up epoch."""
     from course_pkg.numpy_nn.network import MLP
     from course_pkg.numpy_nn.optimizers import Adam
 
     mlp = MLP(list(LAYER_SIZES), hidden_activation=hidden_activation, rng=0)
     optimizer = Adam(lr=1e-3)
     mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer, verbose=0, rng=0)
-    start = time.perf_counter()
-    mlp.fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer, verbose=0, rng=1)
-    return epochs * len(X) / (time.perf_counter() - start)
+    return _best_rate(lambda: mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer,
+                                      verbose=0, rng=1), len(X), repeats=epochs)
 
 
 def keras_throughput(X, y, *, batch_size: int, hidden_activation: str, epochs: int = 2) -> float:
-    """Samples/s of Keras ``fit`` on the same network (Adam, sparse CE), after a warm-up epoch."""
+    """Samples/s of Keras ``fit`` on the same network (Adam, sparse CE), timed like the NumPy MLP."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras  # noqa: PLC0415 - TensorFlow is imported only when the Keras rows run
 
@@ -102,9 +111,8 @@ def keras_throughput(X, y, *, batch_size: int, hidden_activation: str, epochs: i
     model = keras.Sequential(layers)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy")
     model.fit(X, y, epochs=1, batch_size=batch_size, verbose=0)
-    start = time.perf_counter()
-    model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
-    return epochs * len(X) / (time.perf_counter() - start)
+    return _best_rate(lambda: model.fit(X, y, epochs=1, batch_size=batch_size, verbose=0), len(X),
+                      repeats=epochs)
 
 
 def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int = 2000) -> float:
@@ -114,9 +122,25 @@ def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int =
     the gradient here is right (the outer product with the *previous* layer's activations) and the
     network has biases, so the loop does the same arithmetic as a batch of one.
     """
-    from course_pkg.numpy_nn.activations import get_activation, softmax
+    # Plain NumPy expressions, as such code writes them (no input checks): the loop is timed for its
+    # per-sample structure, not for the course's validated functions.
+    if hidden_activation == "relu":
+        def act(z):
+            return np.maximum(z, 0)
 
-    act = get_activation(hidden_activation)
+        def act_grad(z):
+            return (z > 0).astype(np.float32)
+    else:
+        def act(z):
+            return 1 / (1 + np.exp(-z))
+
+        def act_grad(z):
+            s = 1 / (1 + np.exp(-z))
+            return s * (1 - s)
+
+    def softmax(z):
+        e = np.exp(z - z.max())
+        return e / e.sum()
     rng = np.random.default_rng(0)
     Ws = [rng.standard_normal((m, d)).astype(np.float32) * np.float32(np.sqrt(1.0 / d))
           for d, m in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:])]
@@ -130,7 +154,7 @@ def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int =
         zs, activations = [], [a]
         for layer, (W, b) in enumerate(zip(Ws, bs)):
             z = W @ a + b                           # (M, 1)
-            a = softmax(z, axis=0) if layer == len(Ws) - 1 else act.forward(z)
+            a = softmax(z) if layer == len(Ws) - 1 else act(z)
             zs.append(z)
             activations.append(a)
         delta = a - eye[:, [y[i]]]                  # (10, 1): softmax + cross-entropy
@@ -138,7 +162,7 @@ def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int =
             dW = delta @ activations[layer].T       # (M, D): outer product with the previous layer
             db = delta
             if layer:
-                delta = act.backward(zs[layer - 1], Ws[layer].T @ delta)
+                delta = (Ws[layer].T @ delta) * act_grad(zs[layer - 1])
             Ws[layer] -= lr * dW
             bs[layer] -= lr * db
     return n / (time.perf_counter() - start)
@@ -167,7 +191,7 @@ def mnist_accuracy_run(*, epochs: int = 12, batch_size: int = 128) -> dict:
 
 
 def run(*, batch_sizes=(128, 512), activations=("relu", "sigmoid"), n_train: int = 20_000,
-        epochs: int = 2, keras: bool = True, mnist: bool = True) -> dict:
+        epochs: int = 3, keras: bool = True, mnist: bool = True) -> dict:
     """Run every benchmark and return the figures as a dict (also printed by :func:`main`)."""
     results = {"machine": {"cpus": os.cpu_count(), "numpy": np.__version__}}
     results["import_seconds"] = import_time()
@@ -246,7 +270,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     results = run(
         n_train=4_000 if args.quick else 20_000,
-        epochs=1 if args.quick else 2,
+        epochs=1 if args.quick else 3,
         keras=not args.no_keras,
         mnist=not (args.quick or args.no_mnist),
     )

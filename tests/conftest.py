@@ -39,3 +39,14 @@ def tf():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     tensorflow = pytest.importorskip("tensorflow")
     return tensorflow
+
+
+@pytest.fixture
+def no_mnist(monkeypatch, tmp_path):
+    """Nothing to find: empty HOME (so no Keras cache), no COURSE_DATA_DIR, no KERAS_HOME."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    return home

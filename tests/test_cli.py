@@ -34,16 +34,6 @@ def write_fake_mnist(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def no_mnist(monkeypatch, tmp_path):
-    """Nothing to find: empty HOME (so no Keras cache), no COURSE_DATA_DIR, no KERAS_HOME."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.delenv("KERAS_HOME", raising=False)
-    return home
-
 
 def _by_name(checks):
     return {check.name: check for check in checks}

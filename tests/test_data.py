@@ -41,16 +41,6 @@ def write_fake_mnist(folder: Path, *, n_train=30, n_test=12, seed=0, drop=(), **
     return path
 
 
-@pytest.fixture
-def no_mnist(monkeypatch, tmp_path):
-    """Nothing to find: empty HOME (so no Keras cache), no COURSE_DATA_DIR, no KERAS_HOME."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    monkeypatch.delenv("KERAS_HOME", raising=False)
-    return home
-
 
 def _real_mirror() -> Path | None:
     """The offline MNIST mirror: $COURSE_DATA_DIR, else ../shared/data beside the repository."""

@@ -33,15 +33,22 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # The learners' versions of the assignments (no solutions, no hidden tests), served by the book as downloads.
+# Regenerated only when an assignment, the nbgrader config or the pipeline changes, so that a rebuild
+# of an unchanged book stays quick.
 DOWNLOADS := _build/downloads
-downloads: $(STAMP)
+DOWNLOADS_STAMP := _build/.downloads-published
+downloads: $(DOWNLOADS_STAMP)
+$(DOWNLOADS_STAMP): $(STAMP) assignments/nbgrader_config.py $(wildcard assignments/source/*/*) $(wildcard course_pkg/grading/*.py)
 	$(BIN)/python -m course_pkg.grading.pipeline release --no-check --publish-to $(DOWNLOADS) >/dev/null
+	touch $@
 
 book: $(STAMP) downloads
 	$(BIN)/jupyter-book build .
 
+# Fast mode builds into _build/fast with a cache of its own: the execution cache is keyed by code, not
+# by COURSE_FAST, so sharing it would put fast-mode outputs into the published site.
 book-fast: $(STAMP) downloads
-	COURSE_FAST=1 $(BIN)/jupyter-book build .
+	COURSE_FAST=1 $(BIN)/jupyter-book build . --path-output _build/fast
 
 # Instructor steps (see the instructor guide): release = generate + validate; selftest = grade the
 # solution, the blank release and the deliberately wrong versions through real nbgrader.

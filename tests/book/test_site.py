@@ -1,7 +1,9 @@
 """The book as a learner sees it: a real Jupyter Book build, then the site in headless Chromium.
 
-The build runs once per session (fast mode, Sphinx warnings as errors). The browser tests serve
-``_build/html`` over HTTP on 127.0.0.1 and drive Debian's ``chromium`` through ``chromium-driver``;
+The build runs once per session (fast mode, Sphinx warnings as errors) into ``_build/fast``, a folder of
+its own with its own execution cache: the cache is keyed by each notebook's code, not by COURSE_FAST, so
+sharing ``_build/.jupyter_cache`` with ``make book`` would let fast-mode outputs leak into the published
+site (or full-mode outputs into this test). The browser tests serve ``_build/fast/_build/html`` over HTTP on 127.0.0.1 and drive Debian's ``chromium`` through ``chromium-driver``;
 they skip, saying why, on a machine without them (``make test`` installs them where it can).
 """
 
@@ -23,7 +25,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
+FAST_BUILD = ROOT / "_build" / "fast"  # jupyter-book --path-output: html and cache under FAST_BUILD/_build
+HTML = FAST_BUILD / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -58,12 +61,13 @@ def built_site():
     if downloads.returncode != 0:
         pytest.fail(f"generating the release notebooks failed:\n{downloads.stdout}\n{downloads.stderr}")
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "-W", "--keep-going"],
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "--path-output", str(FAST_BUILD),
+         "-W", "--keep-going"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
     )
     log = result.stdout + result.stderr
     if result.returncode != 0:
-        reports = sorted((ROOT / "_build" / "html" / "reports").glob("**/*.err.log"))
+        reports = sorted((HTML / "reports").glob("**/*.err.log"))
         details = "\n".join(f"--- {r}\n{r.read_text(errors='replace')[-3000:]}" for r in reports)
         pytest.fail(f"jupyter-book build failed (exit {result.returncode}):\n{log[-6000:]}\n{details}")
     return HTML

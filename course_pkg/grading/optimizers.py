@@ -278,7 +278,7 @@ def check_momentum(Momentum, *, hidden: bool = False, seed: int = 0) -> None:
     """
     settings = [{"lr": 0.1, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.5}, {"lr": 0.3, "momentum": 0.99}]
     _check_optimizer(
-        Momentum, lambda **kw: optimizers.SGD(**kw), "Momentum", settings, hidden=hidden, seed=seed,
+        Momentum, optimizers.SGD, "Momentum", settings, hidden=hidden, seed=seed,
         misconceptions={
             "It matches plain SGD: keep a velocity per parameter that remembers the previous steps.":
                 (_plain_sgd, _zeros),
@@ -294,7 +294,7 @@ def check_adagrad(AdaGrad, *, hidden: bool = False, seed: int = 0) -> None:
     """
     settings = [{"lr": 0.1}, {"lr": 0.5, "initial_accumulator_value": 1.0}, {"lr": 0.01, "epsilon": 1e-3}]
     _check_optimizer(
-        AdaGrad, lambda **kw: optimizers.AdaGrad(**kw), "AdaGrad", settings, hidden=hidden, seed=seed,
+        AdaGrad, optimizers.AdaGrad, "AdaGrad", settings, hidden=hidden, seed=seed,
         misconceptions={
             "Your accumulator forgets earlier steps: add g**2 to it at every step.":
                 (_adagrad_no_memory, _zeros),
@@ -311,7 +311,7 @@ def check_rmsprop(RMSProp, *, hidden: bool = False, seed: int = 0) -> None:
     """
     settings = [{"lr": 0.01}, {"lr": 0.001, "rho": 0.5}, {"lr": 0.05, "rho": 0.99, "epsilon": 1e-4}]
     _check_optimizer(
-        RMSProp, lambda **kw: optimizers.RMSProp(**kw), "RMSProp", settings, hidden=hidden, seed=seed,
+        RMSProp, optimizers.RMSProp, "RMSProp", settings, hidden=hidden, seed=seed,
         misconceptions={
             "The running mean must weigh the new squared gradient by (1 - rho): v = rho*v + (1 - rho)*g**2.":
                 (_rmsprop_no_one_minus_rho, _zeros),
@@ -331,7 +331,7 @@ def check_adam(Adam, *, hidden: bool = False, seed: int = 0) -> None:
     """
     settings = [{"lr": 0.01}, {"lr": 0.1, "beta_1": 0.5, "beta_2": 0.9}, {"lr": 0.001, "epsilon": 1e-3}]
     _check_optimizer(
-        Adam, lambda **kw: optimizers.Adam(**kw), "Adam", settings, hidden=hidden, seed=seed,
+        Adam, optimizers.Adam, "Adam", settings, hidden=hidden, seed=seed,
         misconceptions={
             "It looks like Adam without bias correction: early steps are too small because m and v start "
             "at zero; scale the step by sqrt(1 - beta_2**t) / (1 - beta_1**t).":

@@ -345,7 +345,8 @@
     const Z = [];
     const A = [X];
     for (const layer of net.layers) {
-      const Zi = matmul(A[A.length - 1], layer.W).map((row) => row.map((z, m) => z + layer.b[m])); // (N, M)
+      const Zi = matmul(A[A.length - 1], layer.W); // (N, M)
+      for (const row of Zi) row.forEach((z, m) => (row[m] = z + layer.b[m])); // in place: Zi is our own fresh array
       const f = layer.activation === "softmax" ? null : ACTIVATIONS[layer.activation].forward;
       Z.push(Zi);
       A.push(f ? Zi.map((row) => row.map(f)) : softmax(Zi)); // (N, M)

@@ -13,6 +13,7 @@
   const STEPS_PER_FRAME = 5; // mini-batch steps between two drawings: quick to watch, never blocks the page
   const GRID = 50; // points per axis at which the boundary and the hidden units are evaluated
   const PADDING = 0.5; // margin around the data in the drawings, as in course_pkg.plotting
+  const RAMP_STEPS = 64; // shades per colour ramp, computed once per theme: no colour is built per pixel
 
   // The settings, their choices and what they are called on the page. Changing a setting marked
   // `restart` starts a new network; the others apply from the next mini-batch on.
@@ -45,6 +46,16 @@
   /** The colour a fraction t (0..1) of the way from `from` to `to`, both [r, g, b]. */
   function mix(from, to, t) {
     return from.map((c, i) => Math.round(c + (to[i] - c) * t));
+  }
+
+  /** RAMP_STEPS + 1 colours from `from` to `to`, for shade(). */
+  function ramp(from, to) {
+    return Array.from({ length: RAMP_STEPS + 1 }, (_, i) => mix(from, to, i / RAMP_STEPS));
+  }
+
+  /** The colour of a ramp at t, clipped to [0, 1]; NaN (from a diverged network) gives the ramp's start. */
+  function shade(colours, t) {
+    return colours[Math.round((t >= 0 ? Math.min(t, 1) : 0) * RAMP_STEPS)];
   }
 
   class Playground {
@@ -232,10 +243,14 @@
     readPalette() {
       const style = getComputedStyle(this.container);
       const read = (name) => parseHex(style.getPropertyValue(`--nnp-${name}`) || "#808080");
+      const background = read("bg");
+      const classes = [0, 1, 2].map((c) => read(`class-${c}`));
       this.palette = {
-        background: read("bg"), text: style.getPropertyValue("--nnp-fg").trim(), muted: style.getPropertyValue("--nnp-muted").trim(),
-        classes: [0, 1, 2].map((c) => read(`class-${c}`)), positive: read("positive"), negative: read("negative"),
+        background, classes, text: style.getPropertyValue("--nnp-fg").trim(), muted: style.getPropertyValue("--nnp-muted").trim(),
         edge: style.getPropertyValue("--nnp-point-edge").trim(),
+        // the boundary: a faint tint of the class where the network hesitates, a strong one where it is sure
+        classRamps: classes.map((colour) => ramp(mix(background, colour, 0.12), mix(background, colour, 0.57))),
+        positiveRamp: ramp(background, read("positive")), negativeRamp: ramp(background, read("negative")),
       };
     }
 
@@ -259,29 +274,33 @@
       this.drawUnits(A.slice(1, -1));
     }
 
-    /** Paint a GRID x GRID raster given a colour per grid point, scaled smoothly onto `canvas`. */
+    /** Paint a GRID x GRID raster given a colour [r, g, b] per grid point, scaled smoothly onto `canvas`. */
     paintRaster(canvas, colourAt) {
       if (!this.raster) {
         this.raster = el("canvas", { width: String(GRID), height: String(GRID) });
+        this.rasterImage = this.raster.getContext("2d").createImageData(GRID, GRID);
       }
-      const context = this.raster.getContext("2d");
-      const image = context.createImageData(GRID, GRID);
+      const pixels = this.rasterImage.data; // r, g, b, alpha of each grid point in turn
       for (let p = 0; p < GRID * GRID; p++) {
-        image.data.set([...colourAt(p), 255], 4 * p);
+        const [r, g, b] = colourAt(p);
+        pixels[4 * p] = r;
+        pixels[4 * p + 1] = g;
+        pixels[4 * p + 2] = b;
+        pixels[4 * p + 3] = 255;
       }
-      context.putImageData(image, 0, 0);
+      this.raster.getContext("2d").putImageData(this.rasterImage, 0, 0);
       const target = canvas.getContext("2d");
       target.imageSmoothingEnabled = true;
       target.drawImage(this.raster, 0, 0, canvas.width, canvas.height);
     }
 
     drawBoundary(probs) {
-      const { background, classes, edge } = this.palette;
+      const { classes, classRamps, edge } = this.palette;
       const C = this.data.nClasses;
       this.paintRaster(this.boundaryCanvas, (p) => {
         const c = nn.argmax(probs[p]);
         const sureness = (probs[p][c] - 1 / C) / (1 - 1 / C); // 0 at a tie, 1 when certain
-        return mix(background, classes[c], 0.12 + 0.45 * sureness);
+        return shade(classRamps[c], sureness);
       });
       const canvas = this.boundaryCanvas;
       const context = canvas.getContext("2d");
@@ -339,17 +358,17 @@
 
     /** Each hidden unit's activation over the plane: red above the activation's midpoint, blue below. */
     drawUnits(hiddenActivations) {
-      const { background, positive, negative } = this.palette;
+      const { positiveRamp, negativeRamp } = this.palette;
       const activation = this.settings.activation;
       hiddenActivations.forEach((H, layer) => {
         this.unitCanvases[layer].forEach((canvas, unit) => {
           // tanh lies in [-1, 1] and sigmoid in [0, 1]; ReLU has no upper end, so scale by the unit's largest value.
-          const top = activation === "relu" ? Math.max(1e-12, ...H.map((row) => row[unit])) : 1;
+          const top = activation === "relu" ? H.reduce((largest, row) => Math.max(largest, row[unit]), 1e-12) : 1;
           const centre = activation === "sigmoid" ? 0.5 : 0;
           const scale = activation === "sigmoid" ? 0.5 : top;
           this.paintRaster(canvas, (p) => {
-            const t = Math.max(-1, Math.min(1, (H[p][unit] - centre) / scale)); // in [-1, 1]
-            return t >= 0 ? mix(background, positive, t) : mix(background, negative, -t);
+            const t = (H[p][unit] - centre) / scale; // in [-1, 1]
+            return t >= 0 ? shade(positiveRamp, t) : shade(negativeRamp, -t);
           });
         });
       });

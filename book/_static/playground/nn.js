@@ -323,8 +323,12 @@
     for (let i = 0; i < weights.length; i += 2) {
       const W = weights[i].map((row) => [...row]);
       const b = [...weights[i + 1]];
-      if (b.length !== W[0].length || (layers.length && W.length !== layers[layers.length - 1].b.length)) {
-        throw new RangeError(`mlpFromWeights: the shapes of weights[${i}] and weights[${i + 1}] do not follow on.`);
+      const inputs = layers.length ? layers[layers.length - 1].b.length : W.length;
+      if (W.length !== inputs || b.length !== W[0].length) {
+        throw new RangeError(
+          `mlpFromWeights: expected weights[${i}] of shape (${inputs}, M) and weights[${i + 1}] of shape (M,); ` +
+            `got (${W.length}, ${W[0].length}) and (${b.length},). Pass [W1, b1, W2, b2, ...] as MLP.get_weights() returns them.`,
+        );
       }
       layers.push({ W, b, activation: hiddenActivation });
     }

@@ -27,6 +27,13 @@
     { key: "l2", label: "L2 strength", choices: [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1], initial: 0 },
   ];
 
+  // How to read the hidden units' pictures, which drawUnits() colours by each activation's range.
+  const UNIT_LEGEND = {
+    tanh: "red near +1, blue near −1",
+    sigmoid: "red near 1, blue near 0",
+    relu: "red where the unit is active, plain where it outputs 0",
+  };
+
   let nextId = 0; // makes the ids of each playground's controls unique on the page
 
   /** Create an element: el("p", { class: "x" }, "text", child, ...). */
@@ -117,7 +124,7 @@
 
       this.playButton = el("button", { type: "button", class: "nnp-play" }, "Play");
       const stepButton = el("button", { type: "button", class: "nnp-step", title: "Train one epoch" }, "Step");
-      const resetButton = el("button", { type: "button", class: "nnp-reset", title: "New initial weights" }, "Reset");
+      const resetButton = el("button", { type: "button", class: "nnp-reset", title: "Back to the initial weights of this seed" }, "Reset");
       this.playButton.addEventListener("click", () => (this.playing ? this.pause() : this.play()));
       stepButton.addEventListener("click", () => this.step());
       resetButton.addEventListener("click", () => this.reset());
@@ -133,7 +140,7 @@
         el("figure", { class: "nnp-figure" }, this.boundaryCanvas,
           el("figcaption", {}, "Decision boundary: each point of the plane coloured by the predicted class, stronger where the network is surer; dots are the training data.")),
         el("figure", { class: "nnp-figure" }, this.lossCanvas,
-          el("figcaption", {}, "Training loss per epoch, log scale (with the L2 term). Dashed: ln C, the loss of guessing.")),
+          el("figcaption", {}, "Training loss per epoch, log scale. With L2 it includes l2 · ΣW², as Keras's L2 regulariser adds it. Dashed: ln C, the loss of guessing.")),
       );
       this.units = el("div", { class: "nnp-units" });
       this.container.replaceChildren(controls, this.status, this.alert, views, this.units);
@@ -147,7 +154,7 @@
           el("canvas", { width: String(GRID * 2), height: String(GRID * 2), role: "img", "aria-label": `hidden layer ${layer + 1}, unit ${unit}` }));
         this.unitCanvases.push(canvases);
         return el("figure", { class: "nnp-layer" },
-          el("figcaption", {}, `Hidden layer ${layer + 1}: each unit's activation over the plane (red high, blue low)`),
+          el("figcaption", {}, `Hidden layer ${layer + 1}: each unit's activation over the plane (${UNIT_LEGEND[this.settings.activation]})`),
           el("div", { class: "nnp-unit-grid" }, ...canvases));
       });
       if (!groups.length) groups.push(el("p", {}, "No hidden layer: the network is a linear classifier, its boundaries are straight lines."));

@@ -112,7 +112,8 @@
   function makeCircles(nSamples, noise, factor, rng) {
     const nOuter = Math.floor(nSamples / 2);
     const outer = linspace(0, 2 * Math.PI, nOuter, false).map((t) => [Math.cos(t), Math.sin(t)]);
-    const inner = linspace(0, 2 * Math.PI, nSamples - nOuter, false).map((t) => [factor * Math.cos(t), factor * Math.sin(t)]);
+    const inner = linspace(0, 2 * Math.PI, nSamples - nOuter, false)
+      .map((t) => [factor * Math.cos(t), factor * Math.sin(t)]);
     const y = [...outer.map(() => 0), ...inner.map(() => 1)];
     return shuffled(jitter([...outer, ...inner], noise, rng), y, rng);
   }
@@ -327,7 +328,8 @@
       if (W.length !== inputs || b.length !== W[0].length) {
         throw new RangeError(
           `mlpFromWeights: expected weights[${i}] of shape (${inputs}, M) and weights[${i + 1}] of shape (M,); ` +
-            `got (${W.length}, ${W[0].length}) and (${b.length},). Pass [W1, b1, W2, b2, ...] as MLP.get_weights() returns them.`,
+            `got (${W.length}, ${W[0].length}) and (${b.length},). ` +
+            "Pass [W1, b1, W2, b2, ...] as MLP.get_weights() returns them.",
         );
       }
       layers.push({ W, b, activation: hiddenActivation });
@@ -360,7 +362,8 @@
 
   /** Sum of the squares of every weight matrix (biases are not regularised). */
   function sumSquaredWeights(net) {
-    return net.layers.reduce((s, layer) => s + layer.W.reduce((t, row) => t + row.reduce((u, w) => u + w * w, 0), 0), 0);
+    const squares = (row) => row.reduce((s, w) => s + w * w, 0);
+    return net.layers.reduce((s, layer) => s + layer.W.reduce((t, row) => t + squares(row), 0), 0);
   }
 
   /**
@@ -444,7 +447,9 @@
         this.cursor = 0;
       }
       const idx = this.order.slice(this.cursor, this.cursor + this.batchSize);
-      const { loss, grads, nCorrect } = lossAndGrads(this.net, idx.map((i) => this.X[i]), idx.map((i) => this.y[i]), this.l2);
+      const Xb = idx.map((i) => this.X[i]); // (B, D)
+      const yb = idx.map((i) => this.y[i]); // (B,)
+      const { loss, grads, nCorrect } = lossAndGrads(this.net, Xb, yb, this.l2);
       if (!Number.isFinite(loss)) {
         throw new TrainingDivergedError(
           `the loss became ${loss} at epoch ${this.epoch + 1}: training diverged; use a smaller learning rate ` +

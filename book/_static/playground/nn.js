@@ -343,11 +343,26 @@
     return net.layers.flatMap((layer) => [layer.W.map((row) => [...row]), [...layer.b]]);
   }
 
+  /** Refuse a batch that does not fit the network, rather than compute NaN from undefined entries. */
+  function checkBatch(net, X, y, where) {
+    const D = net.layerSizes[0];
+    const C = net.layerSizes[net.layerSizes.length - 1];
+    if (!Array.isArray(X) || X.length === 0 || !X.every((row) => row.length === D)) {
+      throw new RangeError(`${where}: expected X as a non-empty array of rows of ${D} numbers (N, ${D}); ` +
+        `got ${Array.isArray(X) ? `${X.length} rows, the first of length ${X[0]?.length}` : typeof X}.`);
+    }
+    if (y !== undefined && (y.length !== X.length || !y.every((label) => Number.isInteger(label) && label >= 0 && label < C))) {
+      throw new RangeError(`${where}: expected y as ${X.length} integer labels in 0 .. ${C - 1}, one per row of X; ` +
+        `got ${y.length} labels from ${Math.min(...y)} to ${Math.max(...y)}.`);
+    }
+  }
+
   /**
    * The forward pass on X (N, D). Returns Z[i] and A[i + 1] of every layer i (A[0] = X) and the class
    * probabilities (the softmax output, N x C), so that each hidden unit can be drawn.
    */
   function forward(net, X) {
+    checkBatch(net, X, undefined, "forward");
     const Z = [];
     const A = [X];
     for (const layer of net.layers) {
@@ -378,6 +393,8 @@
    * nCorrect (predictions right before the update), forward }.
    */
   function lossAndGrads(net, X, y, l2 = 0) {
+    checkBatch(net, X, y, "lossAndGrads");
+    if (!(l2 >= 0)) throw new RangeError(`lossAndGrads: expected l2 >= 0; got ${l2}.`);
     const fwd = forward(net, X);
     const last = net.layers.length - 1;
     const { loss, dlogits } = softmaxCrossEntropy(fwd.Z[last], y);

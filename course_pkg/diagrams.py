@@ -57,12 +57,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import html
 import math
 import numbers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
-from xml.sax.saxutils import escape, quoteattr
 
 __all__ = [
     "Diagram",
@@ -623,9 +623,9 @@ class _Canvas:
         inner = inner.replace("@UID@", uid)
         text = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_num(x0)} {_num(y0)} {_num(vb_w)} {_num(vb_h)}" '
-            f'width="{_num(width)}" height="{_num(height)}" role="img" aria-label={quoteattr(title)} '
+            f'width="{_num(width)}" height="{_num(height)}" role="img" aria-label="{html.escape(title)}" '
             f'aria-describedby="{uid}-desc" style="max-width:100%;height:auto" font-family="{_FONT}">'
-            f"<title>{escape(title)}</title><desc id=\"{uid}-desc\">{escape(description)}</desc>"
+            f"<title>{html.escape(title)}</title><desc id=\"{uid}-desc\">{html.escape(description)}</desc>"
             f"{inner}</svg>"
         )
         return Diagram(text, title=title, description=description, width=round(width, 1), height=round(height, 1))
@@ -659,7 +659,7 @@ def _text_svg(x: float, y: float, lines) -> str:
         fill = f' fill="{colour}"'
         out.append(
             f'<text x="{_num(x)}" y="{_num(baseline)}" font-size="{_num(size)}" text-anchor="middle"'
-            f"{weight}{fill}>{escape(text)}</text>"
+            f"{weight}{fill}>{html.escape(text)}</text>"
         )
         top += line_h
     return "".join(out)
@@ -1239,7 +1239,7 @@ def mlp(layer_sizes: Sequence[int], *, hidden_activation: str | None = None,
 
 # The hand-set weights of course_pkg.numpy_nn.perceptron.XORNetwork: units (name, bias, x, y) and
 # connections (source, target, weight).
-_XOR_UNITS = (("OR", -0.5, 170.0, 0.0), ("NAND", 1.5, 170.0, 120.0), ("AND", -1.5, 330.0, 60.0))
+_XOR_UNITS = (("OR", -0.5, 150.0, 0.0), ("NAND", 1.5, 150.0, 120.0), ("AND", -1.5, 290.0, 60.0))
 _XOR_WEIGHTS = (("A", "OR", 1.0), ("B", "OR", 1.0), ("A", "NAND", -1.0), ("B", "NAND", -1.0),
                 ("OR", "AND", 1.0), ("NAND", "AND", 1.0))
 
@@ -1273,7 +1273,7 @@ def xor_network() -> Diagram:
         canvas.add(_make_node(name, lines, kind=kind, shape="rect", min_width=70, min_height=40), x, y)
     for source, target, w in _XOR_WEIGHTS:
         canvas.connect(source, target, label=_number_label(w), label_at=0.7)
-    canvas.arrow("AND", (410.0, 60.0), "A XOR B")
+    canvas.arrow("AND", (365.0, 60.0), "A XOR B")
     biases = ", ".join(f"{name} {b:g}" for name, b, _, _ in _XOR_UNITS)
     weights = ", ".join(f"{s} to {t} {w:g}" for s, t, w in _XOR_WEIGHTS)
     return canvas.render(

@@ -667,6 +667,13 @@ def test_model_graph_layout_and_errors():
         dg.model_graph(layers, [("x", "x")])
 
 
+def test_labels_with_markup_characters_are_escaped():
+    title = 'a < b & "c"'
+    pic = read(dg.model_graph([{"id": "a<b", "detail": "say 'hi' & <bye>"}], [], title=title))
+    assert pic.nodes[0].texts == ["a<b", "say 'hi' & <bye>"]
+    assert pic.root.get("aria-label") == pic.root.find(SVG + "title").text == title
+
+
 def test_keras_sequential_stack_and_errors():
     pic = read(ALL["keras_sequential"]())
     assert [n.texts[0] for n in sorted(pic.nodes, key=lambda n: n.box[1])] == ["input", "flatten", "dense", "dense_1"]

@@ -306,7 +306,8 @@ class Diagram:
         return self._text
 
     def __repr__(self) -> str:
-        return f"<Diagram {self.title!r}: {self.width:.0f} x {self.height:.0f} px, {len(self._text):,} characters of SVG>"
+        size = f"{self.width:.0f} x {self.height:.0f} px, {len(self._text):,} characters of SVG"
+        return f"<Diagram {self.title!r}: {size}>"
 
     def _repr_svg_(self) -> str:
         return self._text
@@ -386,8 +387,9 @@ class _Node:
         return self.x + dx * scale, self.y + dy * scale
 
 
-def _make_node(key, lines, *, kind, shape="circle", radius=None, min_width=0.0, min_height=0.0,
-               icon=None, grid=None) -> _Node:
+def _make_node(
+    key, lines, *, kind, shape="circle", radius=None, min_width=0.0, min_height=0.0, icon=None, grid=None
+) -> _Node:
     """A node sized to hold its text lines (and icon)."""
     text_w, text_h = _block_size(lines)
     if shape == "circle":
@@ -436,8 +438,10 @@ def _overlap(a, b, pad: float = 0.0) -> bool:
 
 def _quad(p, c, q, n=12):
     return [
-        ((1 - t) ** 2 * p[0] + 2 * (1 - t) * t * c[0] + t**2 * q[0],
-         (1 - t) ** 2 * p[1] + 2 * (1 - t) * t * c[1] + t**2 * q[1])
+        (
+            (1 - t) ** 2 * p[0] + 2 * (1 - t) * t * c[0] + t**2 * q[0],
+            (1 - t) ** 2 * p[1] + 2 * (1 - t) * t * c[1] + t**2 * q[1],
+        )
         for t in (i / n for i in range(n + 1))
     ]
 
@@ -522,7 +526,9 @@ class _Canvas:
     def arrow(self, node_key, to, text) -> _Edge:
         """An arrow from a node to the point ``to``, with ``text`` in a chip just right of its tip."""
         p = self.nodes[node_key].boundary(to)
-        edge = _Edge(f"M{_num(p[0])} {_num(p[1])}L{_num(to[0])} {_num(to[1])}", [p, to], "wire", css="nn-arrow")
+        edge = _Edge(
+            f"M{_num(p[0])} {_num(p[1])}L{_num(to[0])} {_num(to[1])}", [p, to], "wire", css="nn-arrow"
+        )
         self.edges.append(edge)
         lines = [(text, "name")]
         self.chip(to[0] + _block_size(lines)[0] / 2 + 8, to[1], lines)
@@ -571,7 +577,12 @@ class _Canvas:
         for edge in self.edges:
             xs, ys = [p[0] for p in edge.samples], [p[1] for p in edge.samples]
             boxes.append((min(xs) - 5, min(ys) - 5, max(xs) + 5, max(ys) + 5))  # room for arrowheads
-        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
 
     def render(self, title: str, description: str) -> Diagram:
         body, markers = [], {}
@@ -622,13 +633,16 @@ class _Canvas:
         uid = "nn" + hashlib.sha1((title + inner).encode("utf-8")).hexdigest()[:8]
         inner = inner.replace("@UID@", uid)
         text = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_num(x0)} {_num(y0)} {_num(vb_w)} {_num(vb_h)}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="{_num(x0)} {_num(y0)} {_num(vb_w)} {_num(vb_h)}" '
             f'width="{_num(width)}" height="{_num(height)}" role="img" aria-label="{html.escape(title)}" '
             f'aria-describedby="{uid}-desc" style="max-width:100%;height:auto" font-family="{_FONT}">'
             f"<title>{html.escape(title)}</title><desc id=\"{uid}-desc\">{html.escape(description)}</desc>"
             f"{inner}</svg>"
         )
-        return Diagram(text, title=title, description=description, width=round(width, 1), height=round(height, 1))
+        return Diagram(
+            text, title=title, description=description, width=round(width, 1), height=round(height, 1)
+        )
 
     def _node_svg(self, n: _Node) -> str:
         fill, stroke = _NODE_COLOURS[n.kind]
@@ -638,7 +652,10 @@ class _Canvas:
             out = f'<circle {common} cx="{_num(n.x)}" cy="{_num(n.y)}" r="{_num(n.r)}"/>'
         else:
             x0, y0, _, _ = n.bbox()
-            out = f'<rect {common} x="{_num(x0)}" y="{_num(y0)}" width="{_num(n.w)}" height="{_num(n.h)}" rx="5"/>'
+            out = (
+                f'<rect {common} x="{_num(x0)}" y="{_num(y0)}" '
+                f'width="{_num(n.w)}" height="{_num(n.h)}" rx="5"/>'
+            )
         if n.grid:
             out += _grid_svg(n)
         if n.icon:
@@ -672,7 +689,8 @@ def _icon_svg(n: _Node) -> str:
     axis_y = n.y + (low if n.icon == "heaviside" else 0.0)
     step = f"M{_num(n.x - s)} {_num(n.y + low)}H{_num(n.x)}V{_num(n.y + high)}H{_num(n.x + s)}"
     return (
-        f'<path class="nn-icon" d="M{_num(n.x - s)} {_num(axis_y)}H{_num(n.x + s)}" stroke="{_EDGE}" stroke-width="1"/>'
+        f'<path class="nn-icon" d="M{_num(n.x - s)} {_num(axis_y)}H{_num(n.x + s)}" '
+        f'stroke="{_EDGE}" stroke-width="1"/>'
         f'<path class="nn-icon" d="{step}" fill="none" stroke="{_INK}" stroke-width="1.8"/>'
     )
 
@@ -684,13 +702,18 @@ def _grid_svg(n: _Node) -> str:
     path = "".join(f"M{_num(x0)} {_num(y0 + i * n.h / rows)}H{_num(x1)}" for i in range(1, rows))
     path += "".join(f"M{_num(x0 + j * n.w / cols)} {_num(y0)}V{_num(y1)}" for j in range(1, cols))
     _, stroke = _NODE_COLOURS[n.kind]
-    return f'<path class="nn-grid" d="{path}" stroke="{stroke}" stroke-width="0.5" stroke-opacity="0.6"/>' if path else ""
+    return (
+        f'<path class="nn-grid" d="{path}" stroke="{stroke}" stroke-width="0.5" stroke-opacity="0.6"/>'
+        if path
+        else ""
+    )
 
 
 def _marker_svg(shape: str, colour: str, name: str) -> str:
     if shape == "arrow":
         return (
-            f'<marker id="@UID@-{name}" viewBox="0 0 10 10" refX="9.5" refY="5" markerWidth="8" markerHeight="8" '
+            f'<marker id="@UID@-{name}" viewBox="0 0 10 10" refX="9.5" refY="5" '
+            'markerWidth="8" markerHeight="8" '
             f'markerUnits="userSpaceOnUse" orient="auto"><path d="M0 0L10 5L0 10z" fill="{colour}"/></marker>'
         )
     return (  # a dot centred on the end of the line: the classic mark of an inhibitory synapse
@@ -706,8 +729,17 @@ def _marker_svg(shape: str, colour: str, name: str) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _layered_layout(nodes: dict, edges: list, *, where: str, direction: str, sources_near_use: bool,
-                    labels: Sequence[str | None] = (), rank_gap: float = 34.0, gap: float = 22.0):
+def _layered_layout(
+    nodes: dict,
+    edges: list,
+    *,
+    where: str,
+    direction: str,
+    sources_near_use: bool,
+    labels: Sequence[str | None] = (),
+    rank_gap: float = 34.0,
+    gap: float = 22.0,
+):
     """Place ``nodes`` (key -> _Node, sizes set) in ranks; return the via points of each edge.
 
     Edges are (a, b) pairs of node keys; the result is one list of intermediate points per edge.
@@ -731,8 +763,11 @@ def _layered_layout(nodes: dict, edges: list, *, where: str, direction: str, sou
     if len(topo) < len(keys):
         # Keys of computational graphs are ("v", id) / ("o", id) pairs: report the ids, once each.
         stuck = dict.fromkeys(k[1] if isinstance(k, tuple) else k for k in keys if indegree[k] > 0)
-        raise _error(where, "an acyclic graph (edges that never lead back to a node)",
-                     f"a cycle among {', '.join(repr(s) for s in stuck)}")
+        raise _error(
+            where,
+            "an acyclic graph (edges that never lead back to a node)",
+            f"a cycle among {', '.join(repr(s) for s in stuck)}",
+        )
     rank = {k: 0 for k in keys}
     for k in topo:
         for s in succ[k]:
@@ -771,7 +806,9 @@ def _layered_layout(nodes: dict, edges: list, *, where: str, direction: str, sou
         total = 0
         for layer in order[:-1]:
             pairs = [(pos[u], pos[v]) for u in layer for v in down[u]]
-            total += sum(1 for i, (a, b) in enumerate(pairs) for c, d in pairs[i + 1:] if (a - c) * (b - d) < 0)
+            total += sum(
+                1 for i, (a, b) in enumerate(pairs) for c, d in pairs[i + 1 :] if (a - c) * (b - d) < 0
+            )
         return total
 
     best, best_count = [list(layer) for layer in layers], crossings(layers)
@@ -779,8 +816,11 @@ def _layered_layout(nodes: dict, edges: list, *, where: str, direction: str, sou
         for sweep, neighbours in ((range(1, n_ranks), up), (range(n_ranks - 2, -1, -1), down)):
             for r in sweep:
                 pos = {v: i for layer in layers for i, v in enumerate(layer)}
-                layers[r].sort(key=lambda v: (sum(pos[u] for u in neighbours[v]) / len(neighbours[v]))
-                               if neighbours[v] else pos[v])
+                layers[r].sort(
+                    key=lambda v: (
+                        (sum(pos[u] for u in neighbours[v]) / len(neighbours[v])) if neighbours[v] else pos[v]
+                    )
+                )
             count = crossings(layers)
             if count < best_count:
                 best, best_count = [list(layer) for layer in layers], count
@@ -802,8 +842,10 @@ def _layered_layout(nodes: dict, edges: list, *, where: str, direction: str, sou
         for sweep, neighbours in ((range(1, n_ranks), up), (range(n_ranks - 2, -1, -1), down)):
             for r in sweep:
                 layer = layers[r]
-                want = [sum(across[u] for u in neighbours[v]) / len(neighbours[v]) if neighbours[v] else across[v]
-                        for v in layer]
+                want = [
+                    sum(across[u] for u in neighbours[v]) / len(neighbours[v]) if neighbours[v] else across[v]
+                    for v in layer
+                ]
                 sep = [(breadth[a] + breadth[b]) / 2 + gap for a, b in zip(layer, layer[1:])]
                 left = list(want)
                 for i in range(1, len(layer)):
@@ -814,7 +856,7 @@ def _layered_layout(nodes: dict, edges: list, *, where: str, direction: str, sou
                 for v, a, b in zip(layer, left, right):
                     across[v] = (a + b) / 2
     along, pos = {}, 0.0
-    for r, layer in enumerate(layers):
+    for layer in layers:
         thick = max(depth[v] for v in layer)
         pos += thick / 2
         for v in layer:
@@ -823,15 +865,27 @@ def _layered_layout(nodes: dict, edges: list, *, where: str, direction: str, sou
     for k in keys:
         x, y = (across[k], along[k]) if direction == "TB" else (along[k], across[k])
         nodes[k].x, nodes[k].y = x, y
-    return [[(across[d], along[d]) if direction == "TB" else (along[d], across[d]) for d in chain[1:-1]]
-            for chain in chains]
+    return [
+        [(across[d], along[d]) if direction == "TB" else (along[d], across[d]) for d in chain[1:-1]]
+        for chain in chains
+    ]
 
 
-def _draw_layered(canvas: _Canvas, nodes: dict, edges: list, *, where: str, direction: str,
-                  sources_near_use: bool, labels: Sequence[str | None] = (), kinds: Sequence[str] = ()):
+def _draw_layered(
+    canvas: _Canvas,
+    nodes: dict,
+    edges: list,
+    *,
+    where: str,
+    direction: str,
+    sources_near_use: bool,
+    labels: Sequence[str | None] = (),
+    kinds: Sequence[str] = (),
+):
     """Lay out a DAG of nodes and draw it with smooth edges between spread-out ports."""
-    vias = _layered_layout(nodes, edges, where=where, direction=direction, sources_near_use=sources_near_use,
-                           labels=labels)
+    vias = _layered_layout(
+        nodes, edges, where=where, direction=direction, sources_near_use=sources_near_use, labels=labels
+    )
     for node in nodes.values():
         canvas.add(node, node.x, node.y)
     axis = "y" if direction == "TB" else "x"
@@ -842,8 +896,11 @@ def _draw_layered(canvas: _Canvas, nodes: dict, edges: list, *, where: str, dire
     for side, store in (("out", ports_out), ("in", ports_in)):
         groups: dict = {}
         for i, ((a, b), via) in enumerate(zip(edges, vias)):
-            owner, other = (a, (via[0] if via else (nodes[b].x, nodes[b].y))) if side == "out" else (
-                b, (via[-1] if via else (nodes[a].x, nodes[a].y)))
+            owner, other = (
+                (a, (via[0] if via else (nodes[b].x, nodes[b].y)))
+                if side == "out"
+                else (b, (via[-1] if via else (nodes[a].x, nodes[a].y)))
+            )
             groups.setdefault(owner, []).append((other[across_axis], i))
         for owner, items in groups.items():
             items.sort()
@@ -879,14 +936,31 @@ def _port(node: _Node, offset: float, sign: int, axis: str):
 # inputs: (name, times wired, kind); inhibitors: names
 _GATES = {
     "identity": ([("A", 2, "input")], [], "A", "C = A: input A is wired to the unit twice"),
-    "and": ([("A", 1, "input"), ("B", 1, "input")], [], "A ∧ B",
-            "C = A AND B: A and B are each wired once, so the unit reaches its threshold only when both are active"),
-    "or": ([("A", 2, "input"), ("B", 2, "input")], [], "A ∨ B",
-           "C = A OR B: A and B are each wired twice, so either one alone reaches the threshold"),
-    "a_and_not_b": ([("A", 2, "input")], ["B"], "A ∧ ¬B",
-                    "C = A AND NOT B: A is wired twice; B is an inhibitory input that vetoes firing"),
-    "not": ([("1", 2, "bias")], ["A"], "¬A",
-            "C = NOT A: a constant input 1 is wired twice and A is an inhibitory input"),
+    "and": (
+        [("A", 1, "input"), ("B", 1, "input")],
+        [],
+        "A ∧ B",
+        "C = A AND B: A and B are each wired once, so the unit reaches its threshold only when both "
+        "are active",
+    ),
+    "or": (
+        [("A", 2, "input"), ("B", 2, "input")],
+        [],
+        "A ∨ B",
+        "C = A OR B: A and B are each wired twice, so either one alone reaches the threshold",
+    ),
+    "a_and_not_b": (
+        [("A", 2, "input")],
+        ["B"],
+        "A ∧ ¬B",
+        "C = A AND NOT B: A is wired twice; B is an inhibitory input that vetoes firing",
+    ),
+    "not": (
+        [("1", 2, "bias")],
+        ["A"],
+        "¬A",
+        "C = NOT A: a constant input 1 is wired twice and A is an inhibitory input",
+    ),
 }
 
 
@@ -925,10 +999,12 @@ def mcculloch_pitts(gate: str) -> Diagram:
     canvas = _Canvas()
     wired = [(name, kind) for name, _, kind in inputs] + [(name, "input") for name in inhibitors]
     for i, (name, kind) in enumerate(wired):  # inputs in a column, centred on the unit
-        canvas.add(_make_node(name, [(name, "bold")], kind=kind, radius=16), 0.0, 64.0 * (i - (len(wired) - 1) / 2))
+        canvas.add(
+            _make_node(name, [(name, "bold")], kind=kind, radius=16), 0.0, 64.0 * (i - (len(wired) - 1) / 2)
+        )
     canvas.add(_make_node("C", [("2", "big")], kind="unit", radius=24), 150.0, 0.0)
     for name, times, _ in inputs:
-        for bend in ((0.0,) if times == 1 else (-7.0, 7.0)):
+        for bend in (0.0,) if times == 1 else (-7.0, 7.0):
             canvas.connect(name, "C", bend=bend)
     for name in inhibitors:
         canvas.connect(name, "C", kind="inhibitory", label="inhibitory", label_at=0.4)
@@ -1030,7 +1106,8 @@ def tlu(n_inputs: int = 3, activation: str = "heaviside") -> Diagram:
     canvas.chip(250.0, middle + 50.0, [(f"{activation}(z)", "small")])
     names = ", ".join(f"x{i + 1}" for i in range(n_inputs))
     return canvas.render(
-        f"Threshold logic unit: weighted sum of {n_inputs} input{'s' if n_inputs > 1 else ''}, then a {activation} step",
+        f"Threshold logic unit: weighted sum of {n_inputs} input{'s' if n_inputs > 1 else ''}, "
+        f"then a {activation} step",
         f"Inputs {names} connect to a summation node through weights w1 to w{n_inputs}; the sum "
         f"z = x^T w + b goes through the {activation} step function, which gives the output y_hat.",
     )
@@ -1057,8 +1134,12 @@ def _draw_columns(canvas, columns, *, spacing_x, spacing_y=38.0):
     heights = [len(c["units"]) + (len(c.get("extra", ())) * 1.4) for c in columns]
     tallest = max(heights)
     top_all, bottom_all = 0.0, spacing_y * (tallest - 1)
-    nodes = {u[0]: _make_node(u[0], u[1], kind=u[2], radius=13.0, icon=u[3])
-             for c in columns for u in list(c["units"]) + list(c.get("extra", ())) if u}
+    nodes = {
+        u[0]: _make_node(u[0], u[1], kind=u[2], radius=13.0, icon=u[3])
+        for c in columns
+        for u in list(c["units"]) + list(c.get("extra", ()))
+        if u
+    }
     r = max(n.r for n in nodes.values())
     for node in nodes.values():  # one size for all units, even when one label needs more room
         node.w = node.h = 2 * r
@@ -1128,13 +1209,23 @@ def perceptron(n_inputs: int = 2, n_outputs: int = 1, bias: bool = True) -> Diag
     n_inputs = _check_int(n_inputs, where="perceptron", name="n_inputs")
     n_outputs = _check_int(n_outputs, where="perceptron", name="n_outputs")
     if not isinstance(bias, bool):
-        raise _error("perceptron", "bias to be True or False", f"{type(bias).__name__} {bias!r}", exc=TypeError)
-    inputs = [None if i is None else (f"x{i}", [(f"x{_sub(i)}", "small")], "input", None)
-              for i in _shown_units(n_inputs, 10)]
-    outputs = [None if j is None else (f"t{j}", [], "output", "heaviside") for j in _shown_units(n_outputs, 10)]
+        raise _error(
+            "perceptron", "bias to be True or False", f"{type(bias).__name__} {bias!r}", exc=TypeError
+        )
+    inputs = [
+        None if i is None else (f"x{i}", [(f"x{_sub(i)}", "small")], "input", None)
+        for i in _shown_units(n_inputs, 10)
+    ]
+    outputs = [
+        None if j is None else (f"t{j}", [], "output", "heaviside") for j in _shown_units(n_outputs, 10)
+    ]
     columns = [
-        {"units": inputs, "extra": [("bias", [("1", "small")], "bias", None)] if bias else [],
-         "top": [("inputs", "small")], "bottom": [(f"D = {n_inputs}", "small")]},
+        {
+            "units": inputs,
+            "extra": [("bias", [("1", "small")], "bias", None)] if bias else [],
+            "top": [("inputs", "small")],
+            "bottom": [(f"D = {n_inputs}", "small")],
+        },
         {"units": outputs, "top": [("TLUs", "small")], "bottom": [(f"M = {n_outputs}", "small")]},
     ]
     canvas = _Canvas()
@@ -1155,8 +1246,13 @@ def perceptron(n_inputs: int = 2, n_outputs: int = 1, bias: bool = True) -> Diag
     )
 
 
-def mlp(layer_sizes: Sequence[int], *, hidden_activation: str | None = None,
-        output_activation: str | None = None, max_nodes: int = 10) -> Diagram:
+def mlp(
+    layer_sizes: Sequence[int],
+    *,
+    hidden_activation: str | None = None,
+    output_activation: str | None = None,
+    max_nodes: int = 10,
+) -> Diagram:
     """A multilayer perceptron drawn from its layer sizes ``[D, M1, ..., C]``.
 
     Every unit is connected to every unit of the next layer. A layer wider than ``max_nodes`` is
@@ -1194,11 +1290,19 @@ def mlp(layer_sizes: Sequence[int], *, hidden_activation: str | None = None,
     """
     where = "mlp"
     if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
-        raise _error(where, "layer_sizes to be a list of integers like [784, 128, 10]",
-                     f"{type(layer_sizes).__name__} {layer_sizes!r}", exc=TypeError)
+        raise _error(
+            where,
+            "layer_sizes to be a list of integers like [784, 128, 10]",
+            f"{type(layer_sizes).__name__} {layer_sizes!r}",
+            exc=TypeError,
+        )
     if len(layer_sizes) < 2:
-        raise _error(where, "layer_sizes with at least two entries (inputs and outputs), like [3, 4, 2]",
-                     f"{list(layer_sizes)!r}", "Add the number of outputs at the end.")
+        raise _error(
+            where,
+            "layer_sizes with at least two entries (inputs and outputs), like [3, 4, 2]",
+            f"{list(layer_sizes)!r}",
+            "Add the number of outputs at the end.",
+        )
     sizes = [_check_int(n, where=where, name=f"layer_sizes[{i}]") for i, n in enumerate(layer_sizes)]
     hidden_activation = _check_text(hidden_activation, where=where, name="hidden_activation", optional=True)
     output_activation = _check_text(output_activation, where=where, name="output_activation", optional=True)
@@ -1212,8 +1316,10 @@ def mlp(layer_sizes: Sequence[int], *, hidden_activation: str | None = None,
             kind, top, activation = "output", "output", output_activation
         else:
             kind, top, activation = "hidden", f"hidden {li}" if last > 2 else "hidden", hidden_activation
-        units = [None if i is None else (f"L{li}u{i}", [(f"x{_sub(i)}", "small")] if li == 0 else [], kind, None)
-                 for i in _shown_units(n, max_nodes)]
+        units = [
+            None if i is None else (f"L{li}u{i}", [(f"x{_sub(i)}", "small")] if li == 0 else [], kind, None)
+            for i in _shown_units(n, max_nodes)
+        ]
         bottom = [(f"{n:,}", "small")] + ([(activation, "small")] if activation else [])
         columns.append({"units": units, "top": [(top, "small")], "bottom": bottom})
     canvas = _Canvas()
@@ -1240,8 +1346,14 @@ def mlp(layer_sizes: Sequence[int], *, hidden_activation: str | None = None,
 # The hand-set weights of course_pkg.numpy_nn.perceptron.XORNetwork: units (name, bias, x, y) and
 # connections (source, target, weight).
 _XOR_UNITS = (("OR", -0.5, 150.0, 0.0), ("NAND", 1.5, 150.0, 120.0), ("AND", -1.5, 290.0, 60.0))
-_XOR_WEIGHTS = (("A", "OR", 1.0), ("B", "OR", 1.0), ("A", "NAND", -1.0), ("B", "NAND", -1.0),
-                ("OR", "AND", 1.0), ("NAND", "AND", 1.0))
+_XOR_WEIGHTS = (
+    ("A", "OR", 1.0),
+    ("B", "OR", 1.0),
+    ("A", "NAND", -1.0),
+    ("B", "NAND", -1.0),
+    ("OR", "AND", 1.0),
+    ("NAND", "AND", 1.0),
+)
 
 
 def xor_network() -> Diagram:
@@ -1329,17 +1441,28 @@ def dense_layer_shapes(N: int | str = "N", D: int | str = "D", M: int | str = "M
 
     def length(dim):  # px for the dimension "N", "D" or "M"; a size given as a word gets a typical look
         v = sizes[dim]
-        return {"N": 80.0, "D": 100.0, "M": 56.0}[dim] if isinstance(v, str) else 20.0 + per_doubling * math.log2(v)
+        return (
+            {"N": 80.0, "D": 100.0, "M": 56.0}[dim]
+            if isinstance(v, str)
+            else 20.0 + per_doubling * math.log2(v)
+        )
 
     def shape_lines(dims):
         letters = "(" + ", ".join(dims) + (",)" if len(dims) == 1 else ")")
         values = [sizes[d] for d in dims]
         lines = [(letters, "small")]
         if any(isinstance(v, int) for v in values):
-            lines.append(("(" + ", ".join(str(v) for v in values) + (",)" if len(values) == 1 else ")"), "small"))
+            lines.append(
+                ("(" + ", ".join(str(v) for v in values) + (",)" if len(values) == 1 else ")"), "small")
+            )
         return lines
 
-    blocks = [("X", ("N", "D"), "input"), ("W", ("D", "M"), "param"), ("b", ("M",), "param"), ("Y", ("N", "M"), "output")]
+    blocks = [
+        ("X", ("N", "D"), "input"),
+        ("W", ("D", "M"), "param"),
+        ("b", ("M",), "param"),
+        ("Y", ("N", "M"), "output"),
+    ]
     canvas = _Canvas()
     x = 0.0
     tallest = max(length("N"), length("D"))
@@ -1348,8 +1471,14 @@ def dense_layer_shapes(N: int | str = "N", D: int | str = "D", M: int | str = "M
         cols = sizes[dims[-1]]
         h = length(dims[0]) if len(dims) == 2 else 20.0
         w = length(dims[-1])
-        grid = (rows, cols) if isinstance(rows, int) and isinstance(cols, int) and rows <= 12 and cols <= 12 else None
-        node = _make_node(name, [(name, "bold")], kind=kind, shape="rect", min_width=w, min_height=h, grid=grid)
+        grid = (
+            (rows, cols)
+            if isinstance(rows, int) and isinstance(cols, int) and rows <= 12 and cols <= 12
+            else None
+        )
+        node = _make_node(
+            name, [(name, "bold")], kind=kind, shape="rect", min_width=w, min_height=h, grid=grid
+        )
         node.w, node.h = max(w, 20.0), max(h, 20.0)  # the size shows the shape, not the label
         canvas.add(node, x + node.w / 2, 0.0)
         canvas.chip(x + node.w / 2, tallest / 2 + 22.0, shape_lines(dims))
@@ -1362,7 +1491,8 @@ def dense_layer_shapes(N: int | str = "N", D: int | str = "D", M: int | str = "M
     return canvas.render(
         f"Dense layer shapes: X ({text['N']}, {text['D']}) @ W ({text['D']}, {text['M']}) + b ({text['M']},) "
         f"= Y ({text['N']}, {text['M']})",
-        "The input batch X has one row per sample and one column per input feature. Multiplying by the weight "
+        "The input batch X has one row per sample and one column per input feature. Multiplying by the "
+        "weight "
         "matrix W, whose rows match the columns of X, and adding the bias vector b to every row gives the "
         "output Y with one row per sample and one column per unit.",
     )
@@ -1380,7 +1510,9 @@ _DIRECTIONS = ("TB", "LR")
 def _edge_list(edges, ids, *, where: str, max_len: int):
     """Check edges given as (from, to) or (from, to, label) tuples; return them and their labels."""
     if isinstance(edges, (str, bytes)) or not isinstance(edges, Sequence):
-        raise _error(where, "edges to be a list of (from, to) pairs", f"{type(edges).__name__}", exc=TypeError)
+        raise _error(
+            where, "edges to be a list of (from, to) pairs", f"{type(edges).__name__}", exc=TypeError
+        )
     pairs, labels = [], []
     for i, edge in enumerate(edges):
         if isinstance(edge, (str, bytes)) or not isinstance(edge, Sequence) or not 2 <= len(edge) <= max_len:
@@ -1390,19 +1522,31 @@ def _edge_list(edges, ids, *, where: str, max_len: int):
         for end in (a, b):
             if end not in ids:
                 close = difflib.get_close_matches(str(end), [str(k) for k in ids], n=1)
-                raise _error(where, f"edges[{i}] to join known node ids", f"unknown id {end!r}",
-                             f"Did you mean {close[0]!r}?" if close else "Add a node with that id.")
+                raise _error(
+                    where,
+                    f"edges[{i}] to join known node ids",
+                    f"unknown id {end!r}",
+                    f"Did you mean {close[0]!r}?" if close else "Add a node with that id.",
+                )
         if a == b:
             raise _error(where, f"edges[{i}] to join two different nodes", f"a loop on {a!r}")
         pairs.append((a, b))
-        labels.append(_check_text(edge[2], where=where, name=f"edges[{i}] label", optional=True) if len(edge) == 3 else None)
+        labels.append(
+            _check_text(edge[2], where=where, name=f"edges[{i}] label", optional=True)
+            if len(edge) == 3
+            else None
+        )
     return pairs, labels
 
 
 def _layer_records(layers, *, where: str):
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
-        raise _error(where, "layers to be a non-empty list of dicts with keys id, label, detail, kind",
-                     repr(layers), exc=TypeError)
+        raise _error(
+            where,
+            "layers to be a non-empty list of dicts with keys id, label, detail, kind",
+            repr(layers),
+            exc=TypeError,
+        )
     records = []
     for i, layer in enumerate(layers):
         if not isinstance(layer, Mapping) or "id" not in layer:
@@ -1411,12 +1555,16 @@ def _layer_records(layers, *, where: str):
         ident = _check_text(layer["id"], where=where, name=f"layers[{i}]['id']")
         label = _check_text(layer.get("label", ident), where=where, name=f"layers[{i}]['label']")
         detail = _check_text(layer.get("detail"), where=where, name=f"layers[{i}]['detail']", optional=True)
-        kind = _check_choice(layer.get("kind", "layer"), _LAYER_KINDS, where=where, name=f"layers[{i}]['kind']")
+        kind = _check_choice(
+            layer.get("kind", "layer"), _LAYER_KINDS, where=where, name=f"layers[{i}]['kind']"
+        )
         records.append((ident, label, detail, kind))
     ids = [r[0] for r in records]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise _error(where, "a unique id for every layer", f"{', '.join(map(repr, duplicates))} more than once")
+        raise _error(
+            where, "a unique id for every layer", f"{', '.join(map(repr, duplicates))} more than once"
+        )
     return records
 
 
@@ -1426,7 +1574,9 @@ def _model_diagram(records, pairs, labels, *, where, direction, title, descripti
         lines = [(label, "bold")] + ([(detail, "small")] if detail else [])
         nodes[ident] = _make_node(ident, lines, kind=kind, shape="rect", min_width=84.0, min_height=38.0)
     canvas = _Canvas()
-    _draw_layered(canvas, nodes, pairs, where=where, direction=direction, sources_near_use=False, labels=labels)
+    _draw_layered(
+        canvas, nodes, pairs, where=where, direction=direction, sources_near_use=False, labels=labels
+    )
     return canvas.render(title, description)
 
 
@@ -1437,8 +1587,9 @@ def _describe_model(records, pairs) -> str:
     return f"Layers: {'; '.join(parts)}. Connections: {'; '.join(links) if links else 'none'}."
 
 
-def model_graph(layers: Sequence[Mapping], edges: Sequence[Sequence], *, direction: str = "TB",
-                title: str | None = None) -> Diagram:
+def model_graph(
+    layers: Sequence[Mapping], edges: Sequence[Sequence], *, direction: str = "TB", title: str | None = None
+) -> Diagram:
     """Any graph of layers, from plain data: boxes for layers, arrows for the tensors between them.
 
     Ranks follow the longest path from the inputs; an edge that skips ranks bends around the layers
@@ -1483,8 +1634,15 @@ def model_graph(layers: Sequence[Mapping], edges: Sequence[Sequence], *, directi
     direction = _check_choice(direction, _DIRECTIONS, where=where, name="direction")
     title = _check_text(title, where=where, name="title", optional=True)
     title = title or "Model graph: " + ", ".join(r[1] for r in records)
-    return _model_diagram(records, pairs, labels, where=where, direction=direction, title=title,
-                          description=_describe_model(records, pairs))
+    return _model_diagram(
+        records,
+        pairs,
+        labels,
+        where=where,
+        direction=direction,
+        title=title,
+        description=_describe_model(records, pairs),
+    )
 
 
 def _shape_text(shape, *, where: str, name: str) -> str:
@@ -1536,15 +1694,21 @@ def keras_sequential(layers: Sequence[Sequence], *, inputs=None, name: str = "se
     """
     where = "keras_sequential"
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence) or not layers:
-        raise _error(where, "layers to be a non-empty list of (name, output_shape) tuples", repr(layers), exc=TypeError)
+        raise _error(
+            where, "layers to be a non-empty list of (name, output_shape) tuples", repr(layers), exc=TypeError
+        )
     name = _check_text(name, where=where, name="name")
     records = []
     if inputs is not None:
         records.append(("input", "input", _shape_text(inputs, where=where, name="inputs"), "input"))
     for i, layer in enumerate(layers):
         if isinstance(layer, (str, bytes)) or not isinstance(layer, Sequence) or len(layer) not in (2, 3):
-            raise _error(where, f"layers[{i}] to be (name, output_shape) or (name, output_shape, detail)",
-                         repr(layer), exc=TypeError)
+            raise _error(
+                where,
+                f"layers[{i}] to be (name, output_shape) or (name, output_shape, detail)",
+                repr(layer),
+                exc=TypeError,
+            )
         label = _check_text(layer[0], where=where, name=f"layers[{i}] name")
         shape = _shape_text(layer[1], where=where, name=f"layers[{i}] output_shape")
         detail = _check_text(layer[2], where=where, name=f"layers[{i}] detail") if len(layer) == 3 else None
@@ -1553,7 +1717,11 @@ def keras_sequential(layers: Sequence[Sequence], *, inputs=None, name: str = "se
     ids = [r[0] for r in records]
     pairs = list(zip(ids, ids[1:]))
     return _model_diagram(
-        records, pairs, [], where=where, direction="TB",
+        records,
+        pairs,
+        [],
+        where=where,
+        direction="TB",
         title=f"Sequential model '{name}': " + " → ".join(r[1] for r in records),
         description=_describe_model(records, pairs),
     )
@@ -1561,7 +1729,12 @@ def keras_sequential(layers: Sequence[Sequence], *, inputs=None, name: str = "se
 
 def _hidden_sizes(hidden, where: str) -> list[int]:
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence) or not hidden:
-        raise _error(where, "hidden to be a non-empty sequence of unit counts like (30, 30)", repr(hidden), exc=TypeError)
+        raise _error(
+            where,
+            "hidden to be a non-empty sequence of unit counts like (30, 30)",
+            repr(hidden),
+            exc=TypeError,
+        )
     return [_check_int(h, where=where, name=f"hidden[{i}]") for i, h in enumerate(hidden)]
 
 
@@ -1609,15 +1782,28 @@ def wide_and_deep(n_features: int = 8, hidden: Sequence[int] = (30, 30)) -> Diag
     records = [("input", "input", f"Input(shape=({n_features},))", "input")]
     trunk, pairs, last = _trunk(hidden, "input")
     records += trunk
-    records += [("concat", "concat", f"Concatenate: {n_features} + {hidden[-1]} = {n_features + hidden[-1]}", "merge"),
-                ("output", "output", "Dense(1)", "output")]
+    records += [
+        (
+            "concat",
+            "concat",
+            f"Concatenate: {n_features} + {hidden[-1]} = {n_features + hidden[-1]}",
+            "merge",
+        ),
+        ("output", "output", "Dense(1)", "output"),
+    ]
     pairs += [(last, "concat"), ("input", "concat"), ("concat", "output")]
     labels = [None] * (len(pairs) - 2) + ["wide", None]
     return _model_diagram(
-        records, pairs, labels, where=where, direction="TB",
-        title="Wide & Deep model: the input goes through two hidden layers and also skips straight to the output layer",
+        records,
+        pairs,
+        labels,
+        where=where,
+        direction="TB",
+        title="Wide & Deep model: the input goes through two hidden layers and also skips straight to "
+        "the output layer",
         description=_describe_model(records, pairs)
-        + " The wide path passes the raw input to the concatenation; the deep path goes through the hidden layers.",
+        + " The wide path passes the raw input to the concatenation; the deep path goes through the "
+        "hidden layers.",
     )
 
 
@@ -1649,8 +1835,13 @@ def wide_and_deep_two_inputs(n_wide: int = 5, n_deep: int = 6, hidden: Sequence[
     records.append(("output", "output", "Dense(1)", "output"))
     pairs.append(("concat", "output"))
     return _model_diagram(
-        records, pairs, [], where=where, direction="TB",
-        title="Wide & Deep model with two inputs: wide_input skips to the concatenation, deep_input goes through two hidden layers",
+        records,
+        pairs,
+        [],
+        where=where,
+        direction="TB",
+        title="Wide & Deep model with two inputs: wide_input skips to the concatenation, deep_input goes "
+        "through two hidden layers",
         description=_describe_model(records, pairs),
     )
 
@@ -1659,11 +1850,15 @@ def _two_input_trunk(n_wide, n_deep, hidden, where):
     n_wide = _check_int(n_wide, where=where, name="n_wide")
     n_deep = _check_int(n_deep, where=where, name="n_deep")
     hidden = _hidden_sizes(hidden, where)
-    records = [("wide_input", "wide_input", f"Input(shape=({n_wide},))", "input"),
-               ("deep_input", "deep_input", f"Input(shape=({n_deep},))", "input")]
+    records = [
+        ("wide_input", "wide_input", f"Input(shape=({n_wide},))", "input"),
+        ("deep_input", "deep_input", f"Input(shape=({n_deep},))", "input"),
+    ]
     trunk, pairs, last = _trunk(hidden, "deep_input")
     records += trunk
-    records.append(("concat", "concat", f"Concatenate: {n_wide} + {hidden[-1]} = {n_wide + hidden[-1]}", "merge"))
+    records.append(
+        ("concat", "concat", f"Concatenate: {n_wide} + {hidden[-1]} = {n_wide + hidden[-1]}", "merge")
+    )
     pairs += [("wide_input", "concat"), (last, "concat")]
     return records, pairs
 
@@ -1697,10 +1892,17 @@ def wide_and_deep_aux(n_wide: int = 5, n_deep: int = 6, hidden: Sequence[int] = 
     where = "wide_and_deep_aux"
     records, pairs = _two_input_trunk(n_wide, n_deep, hidden, where)
     last = [r[0] for r in records if r[0].startswith("hidden_")][-1]
-    records += [("main_output", "main_output", "Dense(1)", "output"), ("aux_output", "aux_output", "Dense(1)", "output")]
+    records += [
+        ("main_output", "main_output", "Dense(1)", "output"),
+        ("aux_output", "aux_output", "Dense(1)", "output"),
+    ]
     pairs += [("concat", "main_output"), (last, "aux_output")]
     return _model_diagram(
-        records, pairs, [], where=where, direction="TB",
+        records,
+        pairs,
+        [],
+        where=where,
+        direction="TB",
         title="Wide & Deep model with two inputs, a main output and an auxiliary output on the deep path",
         description=_describe_model(records, pairs),
     )
@@ -1709,8 +1911,9 @@ def wide_and_deep_aux(n_wide: int = 5, n_deep: int = 6, hidden: Sequence[int] = 
 _GENDER_HEADS = {"softmax": (2, "softmax"), "sigmoid": (1, "sigmoid")}
 
 
-def two_headed_model(n_features: int = 3, hidden: Sequence[int] = (10, 10), n_age_groups: int = 5,
-                     gender_head: str = "softmax") -> Diagram:
+def two_headed_model(
+    n_features: int = 3, hidden: Sequence[int] = (10, 10), n_age_groups: int = 5, gender_head: str = "softmax"
+) -> Diagram:
     """The age/gender multi-task model: a shared trunk and two heads.
 
     Height, weight and nose surface area go through shared ReLU layers; one head is a softmax over
@@ -1744,22 +1947,31 @@ def two_headed_model(n_features: int = 3, hidden: Sequence[int] = (10, 10), n_ag
     n_features = _check_int(n_features, where=where, name="n_features")
     hidden = _hidden_sizes(hidden, where)
     n_age_groups = _check_int(n_age_groups, where=where, name="n_age_groups", minimum=2)
-    units, activation = _GENDER_HEADS[_check_choice(gender_head, list(_GENDER_HEADS), where=where, name="gender_head")]
+    units, activation = _GENDER_HEADS[
+        _check_choice(gender_head, list(_GENDER_HEADS), where=where, name="gender_head")
+    ]
     records = [("input", "input", f"Input(shape=({n_features},))", "input")]
     trunk, pairs, last = _trunk(hidden, "input")
     records += trunk
-    records += [("age_group", "age_group", f"Dense({n_age_groups}, softmax)", "output"),
-                ("gender", "gender", f"Dense({units}, {activation})", "output")]
+    records += [
+        ("age_group", "age_group", f"Dense({n_age_groups}, softmax)", "output"),
+        ("gender", "gender", f"Dense({units}, {activation})", "output"),
+    ]
     pairs += [(last, "age_group"), (last, "gender")]
     return _model_diagram(
-        records, pairs, [], where=where, direction="TB",
+        records,
+        pairs,
+        [],
+        where=where,
+        direction="TB",
         title="Two-headed model: a shared trunk, an age-group head and a gender head",
         description=_describe_model(records, pairs),
     )
 
 
-def multi_input_multi_output(inputs: Mapping[str, int] | None = None,
-                             outputs: Mapping[str, tuple] | None = None, hidden: int = 32) -> Diagram:
+def multi_input_multi_output(
+    inputs: Mapping[str, int] | None = None, outputs: Mapping[str, tuple] | None = None, hidden: int = 32
+) -> Diagram:
     """A Functional model with several inputs and several outputs.
 
     Each input has its own ReLU branch; the branches are concatenated, a shared ReLU layer reads the
@@ -1787,7 +1999,8 @@ def multi_input_multi_output(inputs: Mapping[str, int] | None = None,
     Examples
     --------
     >>> d = multi_input_multi_output()
-    >>> str(d).count('class="nn-node'), str(d).count('class="nn-edge')  # 2 inputs, 2 branches, concat, shared, 2 heads
+    >>> # 2 inputs, 2 branches, concat, shared layer, 2 heads
+    >>> str(d).count('class="nn-node'), str(d).count('class="nn-edge')
     (8, 7)
     """
     where = "multi_input_multi_output"
@@ -1795,9 +2008,13 @@ def multi_input_multi_output(inputs: Mapping[str, int] | None = None,
     outputs = {"regression": (1, None), "classes": (3, "softmax")} if outputs is None else outputs
     for name, mapping in (("inputs", inputs), ("outputs", outputs)):
         if not isinstance(mapping, Mapping) or len(mapping) < 2:
-            raise _error(where, f"{name} to be a dict with at least two entries", repr(mapping),
-                         "For one input and one output, draw the model with model_graph.",
-                         exc=TypeError if not isinstance(mapping, Mapping) else ValueError)
+            raise _error(
+                where,
+                f"{name} to be a dict with at least two entries",
+                repr(mapping),
+                "For one input and one output, draw the model with model_graph.",
+                exc=TypeError if not isinstance(mapping, Mapping) else ValueError,
+            )
     hidden = _check_int(hidden, where=where, name="hidden")
     records, pairs = [], []
     for name, n in inputs.items():
@@ -1809,8 +2026,10 @@ def multi_input_multi_output(inputs: Mapping[str, int] | None = None,
         pairs.append((f"in:{name}", f"branch:{name}"))
         pairs.append((f"branch:{name}", "concat"))
     total = f"{' + '.join([str(hidden)] * len(inputs))} = {hidden * len(inputs)}"
-    records += [("concat", "concat", f"Concatenate: {total}", "merge"),
-                ("shared", "shared", f"Dense({hidden}, relu)", "layer")]
+    records += [
+        ("concat", "concat", f"Concatenate: {total}", "merge"),
+        ("shared", "shared", f"Dense({hidden}, relu)", "layer"),
+    ]
     pairs.append(("concat", "shared"))
     for name, spec in outputs.items():
         name = _check_text(name, where=where, name="output name")
@@ -1818,10 +2037,16 @@ def multi_input_multi_output(inputs: Mapping[str, int] | None = None,
             raise _error(where, f"outputs[{name!r}] to be (units, activation)", repr(spec), exc=TypeError)
         units = _check_int(spec[0], where=where, name=f"outputs[{name!r}] units")
         act = _check_text(spec[1], where=where, name=f"outputs[{name!r}] activation", optional=True)
-        records.append((f"out:{name}", name, f"Dense({units}, {act})" if act else f"Dense({units})", "output"))
+        records.append(
+            (f"out:{name}", name, f"Dense({units}, {act})" if act else f"Dense({units})", "output")
+        )
         pairs.append(("shared", f"out:{name}"))
     return _model_diagram(
-        records, pairs, [], where=where, direction="TB",
+        records,
+        pairs,
+        [],
+        where=where,
+        direction="TB",
         title=f"Functional model with inputs {', '.join(inputs)} and outputs {', '.join(outputs)}",
         description=_describe_model(records, pairs),
     )
@@ -1832,8 +2057,19 @@ def multi_input_multi_output(inputs: Mapping[str, int] | None = None,
 # ------------------------------------------------------------------------------------------------
 
 _GRAPH_KEYS = ("id", "label", "op", "value", "grad")
-_OP_SYMBOLS = {"+": "+", "add": "+", "*": "×", "mul": "×", "-": "−", "sub": "−", "neg": "−",
-               "/": "÷", "div": "÷", "relu": "ReLU", "ReLU": "ReLU"}
+_OP_SYMBOLS = {
+    "+": "+",
+    "add": "+",
+    "*": "×",
+    "mul": "×",
+    "-": "−",
+    "sub": "−",
+    "neg": "−",
+    "/": "÷",
+    "div": "÷",
+    "relu": "ReLU",
+    "ReLU": "ReLU",
+}
 
 
 def _value_lines(label: str, value, grad, fmt: str):
@@ -1851,8 +2087,14 @@ def _op_node(key, op: str) -> _Node:
     return _make_node(key, [(symbol, "small")], kind="op", shape="rect", min_width=30.0, min_height=24.0)
 
 
-def computational_graph(nodes: Sequence[Mapping], edges: Sequence[Sequence], *, direction: str = "LR",
-                        fmt: str = ".4g", title: str | None = None) -> Diagram:
+def computational_graph(
+    nodes: Sequence[Mapping],
+    edges: Sequence[Sequence],
+    *,
+    direction: str = "LR",
+    fmt: str = ".4g",
+    title: str | None = None,
+) -> Diagram:
     """The computational graph of an expression, with values and gradients on its nodes.
 
     The input is plain data, the shape a tiny autograd engine can export: one dict per **value**
@@ -1906,8 +2148,12 @@ def computational_graph(nodes: Sequence[Mapping], edges: Sequence[Sequence], *, 
     """
     where = "computational_graph"
     if isinstance(nodes, (str, bytes)) or not isinstance(nodes, Sequence) or not nodes:
-        raise _error(where, "nodes to be a non-empty list of dicts with keys id, label, op, value, grad",
-                     repr(nodes), exc=TypeError)
+        raise _error(
+            where,
+            "nodes to be a non-empty list of dicts with keys id, label, op, value, grad",
+            repr(nodes),
+            exc=TypeError,
+        )
     direction = _check_choice(direction, _DIRECTIONS, where=where, name="direction")
     if not isinstance(fmt, str):
         raise _error(where, "fmt to be a format string like '.4g'", repr(fmt), exc=TypeError)
@@ -1928,24 +2174,40 @@ def computational_graph(nodes: Sequence[Mapping], edges: Sequence[Sequence], *, 
             raise _error(where, "a unique id for every node", f"{ident!r} twice")
         label = _check_text(node.get("label") or str(ident), where=where, name=f"nodes[{i}]['label']")
         op = _check_text(node.get("op") or None, where=where, name=f"nodes[{i}]['op']", optional=True)
-        numbers_ = [None if node.get(k) is None else _check_number(node[k], where=where, name=f"nodes[{i}]['{k}']")
-                    for k in ("value", "grad")]
+        numbers_ = [
+            None if node.get(k) is None else _check_number(node[k], where=where, name=f"nodes[{i}]['{k}']")
+            for k in ("value", "grad")
+        ]
         records[ident] = (label, op, *numbers_)
     pairs, _ = _edge_list(edges, set(records), where=where, max_len=2)
     fed = {b for _, b in pairs}
-    for ident, (label, op, _, _) in records.items():
+    for ident, (_, op, _, _) in records.items():
         if ident in fed and op is None:
-            raise _error(where, f"an 'op' for node {ident!r}, which has inputs", "none",
-                         "Give it the operation that computes it, e.g. 'op': '+'.")
+            raise _error(
+                where,
+                f"an 'op' for node {ident!r}, which has inputs",
+                "none",
+                "Give it the operation that computes it, e.g. 'op': '+'.",
+            )
         if op is not None and ident not in fed:
-            raise _error(where, f"inputs for node {ident!r}, which has op {op!r}", "no edge into it",
-                         "Add (input_id, " + repr(ident) + ") pairs, or drop its 'op' to make it a leaf.")
+            raise _error(
+                where,
+                f"inputs for node {ident!r}, which has op {op!r}",
+                "no edge into it",
+                "Add (input_id, " + repr(ident) + ") pairs, or drop its 'op' to make it a leaf.",
+            )
     consumers = {a for a, _ in pairs}
     graph_nodes = {}
     for ident, (label, op, value, grad) in records.items():
         kind = "leaf" if op is None else ("result" if ident not in consumers else "value")
-        graph_nodes[("v", ident)] = _make_node(("v", ident), _value_lines(label, value, grad, fmt), kind=kind,
-                                               shape="rect", min_width=44.0, min_height=26.0)
+        graph_nodes[("v", ident)] = _make_node(
+            ("v", ident),
+            _value_lines(label, value, grad, fmt),
+            kind=kind,
+            shape="rect",
+            min_width=44.0,
+            min_height=26.0,
+        )
         if op is not None:
             graph_nodes[("o", ident)] = _op_node(("o", ident), op)
     graph_edges = [(("v", a), ("o", b)) for a, b in pairs]
@@ -1955,7 +2217,8 @@ def computational_graph(nodes: Sequence[Mapping], edges: Sequence[Sequence], *, 
     results = [i for i, rec in records.items() if i not in consumers]
     if title is None:
         outs = ", ".join(
-            records[i][0] + ("" if records[i][2] is None else f" = {_number_label(records[i][2], fmt)}") for i in results
+            records[i][0] + ("" if records[i][2] is None else f" = {_number_label(records[i][2], fmt)}")
+            for i in results
         )
         title = f"Computational graph of {outs}"
     desc = []
@@ -1976,8 +2239,14 @@ def _flow_rules(x: float, y: float):
     return [
         ("add", "+", "add distributes", x + y, (1.0, 1.0), ("× 1", "× 1")),
         ("mul", "×", "mul swaps", x * y, (y, x), (f"× y ({_number_label(y)})", f"× x ({_number_label(x)})")),
-        ("max", "max", "max routes", max(x, y), (1.0, 0.0) if x_wins else (0.0, 1.0),
-         ("× 1", "× 0") if x_wins else ("× 0", "× 1")),
+        (
+            "max",
+            "max",
+            "max routes",
+            max(x, y),
+            (1.0, 0.0) if x_wins else (0.0, 1.0),
+            ("× 1", "× 0") if x_wins else ("× 0", "× 1"),
+        ),
     ]
 
 
@@ -2026,23 +2295,49 @@ def backprop_flow(x: float = 3.0, y: float = -1.0, upstream: float = 2.0) -> Dia
         gx, gy = upstream * local[0], upstream * local[1]
         keys = {k: f"{name}:{k}" for k in ("x", "y", "op", "z")}
         for k, value, grad, dy in (("x", x, gx, 0.0), ("y", y, gy, 96.0)):
-            canvas.add(_make_node(keys[k], _value_lines(k, value, grad, fmt), kind="leaf", shape="rect",
-                                  min_width=60.0, min_height=32.0), 0.0, top + dy)
+            canvas.add(
+                _make_node(
+                    keys[k],
+                    _value_lines(k, value, grad, fmt),
+                    kind="leaf",
+                    shape="rect",
+                    min_width=60.0,
+                    min_height=32.0,
+                ),
+                0.0,
+                top + dy,
+            )
         canvas.add(_op_node(keys["op"], symbol), 170.0, top + 48.0)
-        canvas.add(_make_node(keys["z"], _value_lines("z", z, upstream, fmt), kind="result", shape="rect",
-                              min_width=60.0, min_height=32.0), 320.0, top + 48.0)
+        canvas.add(
+            _make_node(
+                keys["z"],
+                _value_lines("z", z, upstream, fmt),
+                kind="result",
+                shape="rect",
+                min_width=60.0,
+                min_height=32.0,
+            ),
+            320.0,
+            top + 48.0,
+        )
         canvas.chip(0.0, top - 36.0, [(caption, "bold")])
         for k in ("x", "y"):
             canvas.connect(keys[k], keys["op"])
         canvas.connect(keys["op"], keys["z"])
         # The backward arrows bow away from the forward ones: above for x, below for y and z.
-        canvas.connect(keys["z"], keys["op"], kind="backward", bend=-14.0,
-                       label=f"upstream {_number_label(upstream, fmt)}")
+        canvas.connect(
+            keys["z"],
+            keys["op"],
+            kind="backward",
+            bend=-14.0,
+            label=f"upstream {_number_label(upstream, fmt)}",
+        )
         canvas.connect(keys["op"], keys["x"], kind="backward", bend=16.0, label=rules[0])
         canvas.connect(keys["op"], keys["y"], kind="backward", bend=-16.0, label=rules[1])
+        up = _number_label(upstream, fmt)
         desc.append(
-            f"{name}: z = {_number_label(z, fmt)}; x gets {_number_label(upstream, fmt)} {rules[0]} = "
-            f"{_number_label(gx, fmt)}, y gets {_number_label(upstream, fmt)} {rules[1]} = {_number_label(gy, fmt)}"
+            f"{name}: z = {_number_label(z, fmt)}; x gets {up} {rules[0]} = {_number_label(gx, fmt)}, "
+            f"y gets {up} {rules[1]} = {_number_label(gy, fmt)}"
         )
     return canvas.render(
         "Backward flow through one node: add distributes, mul swaps, max routes",

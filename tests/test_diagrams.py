@@ -131,8 +131,15 @@ def read(diagram) -> Picture:
             (edges if classes[0] == "nn-edge" else arrows).append(Edge(classes, _points(el.get("d"))))
         if el.tag == SVG + "text":
             size = float(el.get("font-size"))
-            texts.append(Text(float(el.get("x")), float(el.get("y")) - 0.35 * size, size, el.text or "",
-                              _inherited(el, parents, "fill")))
+            texts.append(
+                Text(
+                    float(el.get("x")),
+                    float(el.get("y")) - 0.35 * size,
+                    size,
+                    el.text or "",
+                    _inherited(el, parents, "fill"),
+                )
+            )
     for text in texts:
         for shape in nodes + chips:
             if shape.contains(text.x, text.y):
@@ -156,7 +163,7 @@ def wiring(picture: Picture):
 
 
 def _luminance(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -171,8 +178,10 @@ def contrast(a: str, b: str) -> float:
 # ------------------------------------------------------------------------------------------------
 
 GRAPH_NODES = [
-    {"id": "a", "value": 2.0, "grad": 6.0}, {"id": "b", "value": -3.0, "grad": -4.0},
-    {"id": "c", "value": 10.0, "grad": -2.0}, {"id": "f", "value": -2.0, "grad": 4.0},
+    {"id": "a", "value": 2.0, "grad": 6.0},
+    {"id": "b", "value": -3.0, "grad": -4.0},
+    {"id": "c", "value": 10.0, "grad": -2.0},
+    {"id": "f", "value": -2.0, "grad": 4.0},
     {"id": "e", "op": "*", "value": -6.0, "grad": -2.0},
     {"id": "d", "op": "+", "value": 4.0, "grad": -2.0},
     {"id": "L", "op": "*", "value": -8.0, "grad": 1.0},
@@ -180,7 +189,10 @@ GRAPH_NODES = [
 GRAPH_EDGES = [("a", "e"), ("b", "e"), ("e", "d"), ("c", "d"), ("d", "L"), ("f", "L")]
 
 ALL = {
-    **{f"mcculloch_pitts_{g}": (lambda g=g: dg.mcculloch_pitts(g)) for g in ("and", "or", "not", "a_and_not_b", "identity")},
+    **{
+        f"mcculloch_pitts_{g}": (lambda g=g: dg.mcculloch_pitts(g))
+        for g in ("and", "or", "not", "a_and_not_b", "identity")
+    },
     "mcculloch_pitts_xor": dg.mcculloch_pitts_xor,
     "tlu": dg.tlu,
     "tlu_sign_8": lambda: dg.tlu(8, "sign"),
@@ -192,11 +204,17 @@ ALL = {
     "xor_network": dg.xor_network,
     "dense_layer_shapes": dg.dense_layer_shapes,
     "dense_layer_shapes_mnist": lambda: dg.dense_layer_shapes(32, 784, 128),
-    "model_graph": lambda: dg.model_graph([{"id": "x", "kind": "input"}, {"id": "y", "kind": "output"}], [("x", "y")],
-                                          direction="LR"),
+    "model_graph": lambda: dg.model_graph(
+        [{"id": "x", "kind": "input"}, {"id": "y", "kind": "output"}], [("x", "y")], direction="LR"
+    ),
     "keras_sequential": lambda: dg.keras_sequential(
-        [("flatten", (None, 784)), ("dense", (None, 300), "Dense(300, relu)"), ("dense_1", (None, 10), "Dense(10, softmax)")],
-        inputs=(None, 28, 28)),
+        [
+            ("flatten", (None, 784)),
+            ("dense", (None, 300), "Dense(300, relu)"),
+            ("dense_1", (None, 10), "Dense(10, softmax)"),
+        ],
+        inputs=(None, 28, 28),
+    ),
     "wide_and_deep": dg.wide_and_deep,
     "wide_and_deep_two_inputs": dg.wide_and_deep_two_inputs,
     "wide_and_deep_aux": dg.wide_and_deep_aux,
@@ -304,7 +322,10 @@ def test_save_writes_the_svg_and_refuses_other_formats(tmp_path, drawn):
 
 
 def test_module_uses_only_the_standard_library():
-    code = "import sys, course_pkg.diagrams as d; d.mlp([3, 4, 2]); print(sorted({'numpy', 'matplotlib', 'tensorflow'} & set(sys.modules)))"
+    code = (
+        "import sys, course_pkg.diagrams as d; d.mlp([3, 4, 2]); "
+        "print(sorted({'numpy', 'matplotlib', 'tensorflow'} & set(sys.modules)))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -368,8 +389,11 @@ def test_mcculloch_pitts_nodes_edges_and_threshold(gate, n_nodes, wires):
 
 
 def test_mcculloch_pitts_unknown_gate_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"mcculloch_pitts: expected gate to be one of 'identity', 'and', 'or', "
-                                         r"'a_and_not_b', 'not'; got gate='xor'"):
+    with pytest.raises(
+        ValueError,
+        match=r"mcculloch_pitts: expected gate to be one of 'identity', 'and', 'or', "
+        r"'a_and_not_b', 'not'; got gate='xor'",
+    ):
         dg.mcculloch_pitts("xor")
     with pytest.raises(ValueError, match="Did you mean 'and'"):
         dg.mcculloch_pitts("AND")
@@ -405,7 +429,9 @@ def test_tlu_inputs_weights_sum_and_step(n_inputs):
 
 def test_tlu_sign_and_bad_arguments():
     assert "sign(z)" in dg.tlu(activation="sign").text
-    with pytest.raises(ValueError, match="tlu: expected activation to be one of 'heaviside', 'sign'; got activation='relu'"):
+    with pytest.raises(
+        ValueError, match="tlu: expected activation to be one of 'heaviside', 'sign'; got activation='relu'"
+    ):
         dg.tlu(activation="relu")
     with pytest.raises(ValueError, match=r"tlu: expected n_inputs between 1 and 8; got n_inputs=0"):
         dg.tlu(0)
@@ -471,7 +497,12 @@ def test_mlp_without_hidden_layers_and_max_nodes():
         (([3, 2.5],), {}, TypeError, r"mlp: expected layer_sizes\[1\] to be an integer; got float 2.5"),
         (([3, True],), {}, TypeError, r"mlp: expected layer_sizes\[1\] to be an integer; got bool True"),
         (("34",), {}, TypeError, r"mlp: expected layer_sizes to be a list of integers"),
-        (([3, 2],), {"hidden_activation": 3}, TypeError, "mlp: expected hidden_activation to be a string or None"),
+        (
+            ([3, 2],),
+            {"hidden_activation": 3},
+            TypeError,
+            "mlp: expected hidden_activation to be a string or None",
+        ),
         (([3, 2],), {"max_nodes": 4}, ValueError, "mlp: expected max_nodes >= 5; got max_nodes=4"),
     ],
 )
@@ -499,7 +530,9 @@ def _edge_of_chip(pic: Picture, chip: Shape) -> Edge:
 
     def distance(edge):
         (ax, ay), (bx, by) = edge.points[0], edge.points[-1]
-        t = max(0.0, min(1.0, ((cx - ax) * (bx - ax) + (cy - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)))
+        t = max(
+            0.0, min(1.0, ((cx - ax) * (bx - ax) + (cy - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2))
+        )
         return math.hypot(cx - ax - t * (bx - ax), cy - ay - t * (by - ay))
 
     return min(pic.edges, key=distance)
@@ -509,7 +542,11 @@ def test_xor_network_drawn_weights_are_the_reference_and_compute_xor():
     pic = read(dg.xor_network())
     assert len(pic.nodes) == 5 and len(pic.edges) == 6
     names = {i: n.texts[0] for i, n in enumerate(pic.nodes)}
-    bias = {names[i]: _number(n.texts[1].removeprefix("b = ")) for i, n in enumerate(pic.nodes) if len(n.texts) == 2}
+    bias = {
+        names[i]: _number(n.texts[1].removeprefix("b = "))
+        for i, n in enumerate(pic.nodes)
+        if len(n.texts) == 2
+    }
     weight = {}
     for chip in pic.chips:
         if re.fullmatch(r"\u2212?\d+(\.\d+)?", chip.label):
@@ -517,7 +554,10 @@ def test_xor_network_drawn_weights_are_the_reference_and_compute_xor():
             weight[(names[edge.source], names[edge.target])] = _number(chip.label)
     assert len(weight) == 6
     net = reference.XORNetwork()
-    hidden_w, hidden_b = np.asarray(net.hidden.weights), np.asarray(net.hidden.bias)  # (2, 2): columns OR, NAND
+    hidden_w, hidden_b = (
+        np.asarray(net.hidden.weights),
+        np.asarray(net.hidden.bias),
+    )  # (2, 2): columns OR, NAND
     for j, unit in enumerate(("OR", "NAND")):
         assert [weight[("A", unit)], weight[("B", unit)]] == hidden_w[:, j].tolist()
         assert bias[unit] == hidden_b[j]
@@ -592,11 +632,20 @@ def _assert_flows_down(pic: Picture):
 
 def test_wide_and_deep_graph():
     pic = read(dg.wide_and_deep())
-    assert connections(pic) == sorted([("input", "hidden_1"), ("hidden_1", "hidden_2"), ("hidden_2", "concat"),
-                                       ("input", "concat"), ("concat", "output")])
+    assert connections(pic) == sorted(
+        [
+            ("input", "hidden_1"),
+            ("hidden_1", "hidden_2"),
+            ("hidden_2", "concat"),
+            ("input", "concat"),
+            ("concat", "output"),
+        ]
+    )
     _assert_flows_down(pic)
     text = pic.all_text()
-    assert "Input(shape=(8,))" in text and "Dense(30, relu)" in text and "8 + 30 = 38" in text and "wide" in text
+    assert (
+        "Input(shape=(8,))" in text and "Dense(30, relu)" in text and "8 + 30 = 38" in text and "wide" in text
+    )
     (wide,) = [c for c in pic.chips if c.label == "wide"]
     hidden = [n for n in pic.nodes if n.texts[0].startswith("hidden")]
     assert all(wide.box[2] < h.box[0] or wide.box[0] > h.box[2] for h in hidden)  # the skip goes around
@@ -605,24 +654,42 @@ def test_wide_and_deep_graph():
 
 def test_wide_and_deep_two_inputs_and_aux_graphs():
     pic = read(dg.wide_and_deep_two_inputs())
-    assert connections(pic) == sorted([("deep_input", "hidden_1"), ("hidden_1", "hidden_2"), ("hidden_2", "concat"),
-                                       ("wide_input", "concat"), ("concat", "output")])
+    assert connections(pic) == sorted(
+        [
+            ("deep_input", "hidden_1"),
+            ("hidden_1", "hidden_2"),
+            ("hidden_2", "concat"),
+            ("wide_input", "concat"),
+            ("concat", "output"),
+        ]
+    )
     _assert_flows_down(pic)
     assert "Input(shape=(5,))" in pic.all_text() and "Input(shape=(6,))" in pic.all_text()
     pic = read(dg.wide_and_deep_aux())
-    assert connections(pic) == sorted([("deep_input", "hidden_1"), ("hidden_1", "hidden_2"), ("hidden_2", "concat"),
-                                       ("wide_input", "concat"), ("concat", "main_output"), ("hidden_2", "aux_output")])
+    assert connections(pic) == sorted(
+        [
+            ("deep_input", "hidden_1"),
+            ("hidden_1", "hidden_2"),
+            ("hidden_2", "concat"),
+            ("wide_input", "concat"),
+            ("concat", "main_output"),
+            ("hidden_2", "aux_output"),
+        ]
+    )
     _assert_flows_down(pic)
     assert sum("output" in n.classes for n in pic.nodes) == 2
 
 
 def test_two_headed_model_graph():
     pic = read(dg.two_headed_model())
-    assert connections(pic) == sorted([("input", "hidden_1"), ("hidden_1", "hidden_2"), ("hidden_2", "age_group"),
-                                       ("hidden_2", "gender")])
+    assert connections(pic) == sorted(
+        [("input", "hidden_1"), ("hidden_1", "hidden_2"), ("hidden_2", "age_group"), ("hidden_2", "gender")]
+    )
     assert "Dense(5, softmax)" in pic.all_text() and "Dense(2, softmax)" in pic.all_text()
     assert "Dense(1, sigmoid)" in dg.two_headed_model(gender_head="sigmoid").text
-    with pytest.raises(ValueError, match="two_headed_model: expected gender_head to be one of 'softmax', 'sigmoid'"):
+    with pytest.raises(
+        ValueError, match="two_headed_model: expected gender_head to be one of 'softmax', 'sigmoid'"
+    ):
         dg.two_headed_model(gender_head="tanh")
     with pytest.raises(TypeError, match="two_headed_model: expected hidden to be a non-empty sequence"):
         dg.two_headed_model(hidden=())
@@ -633,12 +700,18 @@ def test_multi_input_multi_output_graph():
     assert len(pic.nodes) == 8 and len(pic.edges) == 7
     _assert_flows_down(pic)
     assert "Concatenate: 32 + 32 = 64" in pic.all_text()
-    pic = read(dg.multi_input_multi_output({"a": 2, "b": 3, "c": 4}, {"y": (1, None), "z": (2, "sigmoid")}, hidden=8))
+    pic = read(
+        dg.multi_input_multi_output({"a": 2, "b": 3, "c": 4}, {"y": (1, None), "z": (2, "sigmoid")}, hidden=8)
+    )
     assert len(pic.nodes) == 3 + 3 + 2 + 2 and len(pic.edges) == 3 + 3 + 1 + 2
     assert "Concatenate: 8 + 8 + 8 = 24" in pic.all_text() and "Dense(2, sigmoid)" in pic.all_text()
-    with pytest.raises(ValueError, match="multi_input_multi_output: expected inputs to be a dict with at least two"):
+    with pytest.raises(
+        ValueError, match="multi_input_multi_output: expected inputs to be a dict with at least two"
+    ):
         dg.multi_input_multi_output({"a": 2})
-    with pytest.raises(TypeError, match=r"multi_input_multi_output: expected outputs\['y'\] to be \(units, activation\)"):
+    with pytest.raises(
+        TypeError, match=r"multi_input_multi_output: expected outputs\['y'\] to be \(units, activation\)"
+    ):
         dg.multi_input_multi_output(outputs={"y": 1, "z": (1, None)})
 
 
@@ -650,20 +723,35 @@ def test_model_graph_layout_and_errors():
     pic = read(dg.model_graph(layers, [("x", "h"), ("h", "y")], direction="LR"))
     for edge in pic.edges:
         assert pic.nodes[edge.target].box[0] > pic.nodes[edge.source].box[2]
-    with pytest.raises(ValueError, match=r"model_graph: expected an acyclic graph .*; got a cycle among 'x', 'h', 'y'"):
+    with pytest.raises(
+        ValueError, match=r"model_graph: expected an acyclic graph .*; got a cycle among 'x', 'h', 'y'"
+    ):
         dg.model_graph(layers, [("x", "h"), ("h", "y"), ("y", "x")])
-    with pytest.raises(ValueError, match=r"model_graph: expected edges\[0\] to join known node ids; got unknown id 'hh'. "
-                                         r"Did you mean 'h'\?"):
+    with pytest.raises(
+        ValueError,
+        match=r"model_graph: expected edges\[0\] to join known node ids; got unknown id 'hh'. "
+        r"Did you mean 'h'\?",
+    ):
         dg.model_graph(layers, [("x", "hh")])
-    with pytest.raises(ValueError, match="model_graph: expected a unique id for every layer; got 'x' more than once"):
+    with pytest.raises(
+        ValueError, match="model_graph: expected a unique id for every layer; got 'x' more than once"
+    ):
         dg.model_graph(layers + [{"id": "x"}], [])
-    with pytest.raises(ValueError, match=r"model_graph: expected layers\[0\] with keys among .*; got the key 'detial'. "
-                                         r"Did you mean 'detail'\?"):
+    with pytest.raises(
+        ValueError,
+        match=r"model_graph: expected layers\[0\] with keys among .*; got the key 'detial'. "
+        r"Did you mean 'detail'\?",
+    ):
         dg.model_graph([{"id": "x", "detial": "oops"}], [])
-    with pytest.raises(ValueError, match=r"model_graph: expected layers\[0\]\['kind'\] to be one of 'input', 'layer', "
-                                         r"'merge', 'output'"):
+    with pytest.raises(
+        ValueError,
+        match=r"model_graph: expected layers\[0\]\['kind'\] to be one of 'input', 'layer', "
+        r"'merge', 'output'",
+    ):
         dg.model_graph([{"id": "x", "kind": "dense"}], [])
-    with pytest.raises(ValueError, match=r"model_graph: expected edges\[0\] to join two different nodes; got a loop on 'x'"):
+    with pytest.raises(
+        ValueError, match=r"model_graph: expected edges\[0\] to join two different nodes; got a loop on 'x'"
+    ):
         dg.model_graph(layers, [("x", "x")])
 
 
@@ -676,12 +764,19 @@ def test_labels_with_markup_characters_are_escaped():
 
 def test_keras_sequential_stack_and_errors():
     pic = read(ALL["keras_sequential"]())
-    assert [n.texts[0] for n in sorted(pic.nodes, key=lambda n: n.box[1])] == ["input", "flatten", "dense", "dense_1"]
+    assert [n.texts[0] for n in sorted(pic.nodes, key=lambda n: n.box[1])] == [
+        "input",
+        "flatten",
+        "dense",
+        "dense_1",
+    ]
     assert connections(pic) == sorted([("input", "flatten"), ("flatten", "dense"), ("dense", "dense_1")])
     _assert_flows_down(pic)
     assert "(None, 28, 28)" in pic.all_text() and "Dense(300, relu) → (None, 300)" in pic.all_text()
     assert len(read(dg.keras_sequential([("only", "(None, 3)")])).nodes) == 1
-    with pytest.raises(TypeError, match=r"keras_sequential: expected layers\[0\] to be \(name, output_shape\)"):
+    with pytest.raises(
+        TypeError, match=r"keras_sequential: expected layers\[0\] to be \(name, output_shape\)"
+    ):
         dg.keras_sequential([("dense",)])
     with pytest.raises(TypeError, match=r"keras_sequential: expected layers\[0\] output_shape to be a shape"):
         dg.keras_sequential([("dense", (None, -3))])
@@ -775,14 +870,48 @@ def test_computational_graph_repeated_input_and_top_to_bottom():
 @pytest.mark.parametrize(
     ("nodes", "edges", "error", "message"),
     [
-        ([{"id": "a"}, {"id": "b"}], [("a", "b")], ValueError,
-         r"computational_graph: expected an 'op' for node 'b', which has inputs; got none"),
-        ([{"id": "a", "op": "+"}], [], ValueError, r"computational_graph: expected inputs for node 'a', which has op '\+'"),
-        ([{"id": "a", "gard": 1.0}], [], ValueError, r"expected nodes\[0\] with keys among .*Did you mean 'grad'\?"),
-        ([{"id": "a"}, {"id": "a"}], [], ValueError, "computational_graph: expected a unique id for every node; got 'a' twice"),
-        ([{"id": "a", "value": float("nan")}], [], ValueError, r"computational_graph: expected a finite nodes\[0\]\['value'\]"),
-        ([{"id": "a", "value": "2"}], [], TypeError, r"computational_graph: expected nodes\[0\]\['value'\] to be a real number"),
-        ([{"id": "a", "op": "+"}, {"id": "b", "op": "+"}], [("a", "b"), ("b", "a")], ValueError, "cycle among 'a', 'b'"),
+        (
+            [{"id": "a"}, {"id": "b"}],
+            [("a", "b")],
+            ValueError,
+            r"computational_graph: expected an 'op' for node 'b', which has inputs; got none",
+        ),
+        (
+            [{"id": "a", "op": "+"}],
+            [],
+            ValueError,
+            r"computational_graph: expected inputs for node 'a', which has op '\+'",
+        ),
+        (
+            [{"id": "a", "gard": 1.0}],
+            [],
+            ValueError,
+            r"expected nodes\[0\] with keys among .*Did you mean 'grad'\?",
+        ),
+        (
+            [{"id": "a"}, {"id": "a"}],
+            [],
+            ValueError,
+            "computational_graph: expected a unique id for every node; got 'a' twice",
+        ),
+        (
+            [{"id": "a", "value": float("nan")}],
+            [],
+            ValueError,
+            r"computational_graph: expected a finite nodes\[0\]\['value'\]",
+        ),
+        (
+            [{"id": "a", "value": "2"}],
+            [],
+            TypeError,
+            r"computational_graph: expected nodes\[0\]\['value'\] to be a real number",
+        ),
+        (
+            [{"id": "a", "op": "+"}, {"id": "b", "op": "+"}],
+            [("a", "b"), ("b", "a")],
+            ValueError,
+            "cycle among 'a', 'b'",
+        ),
         ([{"id": "a"}], [("a", "z")], ValueError, "unknown id 'z'"),
         ([], [], TypeError, "computational_graph: expected nodes to be a non-empty list"),
     ],
@@ -793,7 +922,10 @@ def test_computational_graph_bad_input(nodes, edges, error, message):
 
 
 def test_computational_graph_options():
-    nodes = [{"id": 1, "label": "w", "value": 0.123456}, {"id": 2, "label": "r", "op": "relu", "value": 0.123456}]
+    nodes = [
+        {"id": 1, "label": "w", "value": 0.123456},
+        {"id": 2, "label": "r", "op": "relu", "value": 0.123456},
+    ]
     text = dg.computational_graph(nodes, [(1, 2)], fmt=".2f", title="ReLU of w").text
     assert "w = 0.12" in text and "ReLU" in text and "<title>ReLU of w</title>" in text
     with pytest.raises(ValueError, match="computational_graph: expected fmt to be a float format"):
@@ -811,19 +943,28 @@ def test_computational_graph_options():
 def test_backprop_flow_gradients_match_finite_differences(x, y, upstream):
     pic = read(dg.backprop_flow(x, y, upstream))
     assert len(pic.nodes) == 12
-    assert sum("wire" in e.classes for e in pic.edges) == 9 and sum("backward" in e.classes for e in pic.edges) == 9
+    assert (
+        sum("wire" in e.classes for e in pic.edges) == 9
+        and sum("backward" in e.classes for e in pic.edges) == 9
+    )
     ops = {"add": lambda u, v: u + v, "mul": lambda u, v: u * v, "max": max}
     h = 1e-6
     panels = sorted([n for n in pic.nodes if "op" in n.classes], key=lambda n: n.box[1])
     assert [p.label for p in panels] == ["+", "×", "max"]
     for op_node, (name, fn) in zip(panels, ops.items()):
         row = [n for n in pic.nodes if n.box[1] < op_node.box[3] + 60 and n.box[3] > op_node.box[1] - 60]
-        grads = {n.texts[0].split(" = ")[0]: _number(n.texts[1].removeprefix("grad ")) for n in row if len(n.texts) == 2}
+        grads = {
+            n.texts[0].split(" = ")[0]: _number(n.texts[1].removeprefix("grad "))
+            for n in row
+            if len(n.texts) == 2
+        }
         if name == "max" and x == y:
             expected = {"x": upstream, "y": 0.0}  # a tie goes to x, as tf.maximum does
         else:
-            expected = {"x": upstream * (fn(x + h, y) - fn(x - h, y)) / (2 * h),
-                        "y": upstream * (fn(x, y + h) - fn(x, y - h)) / (2 * h)}
+            expected = {
+                "x": upstream * (fn(x + h, y) - fn(x - h, y)) / (2 * h),
+                "y": upstream * (fn(x, y + h) - fn(x, y - h)) / (2 * h),
+            }
         assert grads["z"] == upstream
         assert grads["x"] == pytest.approx(expected["x"], abs=1e-6), name
         assert grads["y"] == pytest.approx(expected["y"], abs=1e-6), name
@@ -857,7 +998,8 @@ for (const svg of document.querySelectorAll('svg')) {
     const name = svg.getAttribute('aria-label') + ': "' + text.textContent + '"';
     if (!holder) { problems.push(name + ' is on no node or chip'); continue; }
     if (b.x < holder.x - 1 || b.x + b.width > holder.x + holder.width + 1)
-      problems.push(name + ' is wider than its box (' + b.width.toFixed(1) + ' > ' + holder.width.toFixed(1) + ')');
+      problems.push(name + ' is wider than its box (' + b.width.toFixed(1) + ' > '
+                    + holder.width.toFixed(1) + ')');
     if (b.x < vb.x || b.y < vb.y || b.x + b.width > vb.x + vb.width || b.y + b.height > vb.y + vb.height)
       problems.push(name + ' leaves the viewBox');
   }
@@ -877,7 +1019,13 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=800,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=800,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     yield driver
@@ -888,15 +1036,22 @@ def test_in_chromium_text_fits_and_phone_width_does_not_overflow(browser, drawn,
     """Inline in a column as wide as a phone's (390 px less margins), as the book shows them."""
     page = tmp_path / "diagrams.html"
     body = "".join(f"<p>{name}</p>{d._repr_html_()}" for name, d in drawn.items())
-    page.write_text(f'<!doctype html><meta charset="utf-8"><body style="margin:0">'
-                    f'<main id="column" style="width:358px;margin:0 16px">{body}</main></body>', encoding="utf-8")
+    page.write_text(
+        f'<!doctype html><meta charset="utf-8"><body style="margin:0">'
+        f'<main id="column" style="width:358px;margin:0 16px">{body}</main></body>',
+        encoding="utf-8",
+    )
     browser.get(page.as_uri())
     assert browser.execute_script(MEASURE_JS) == []
-    column = browser.execute_script("const c = document.getElementById('column'); return [c.clientWidth, c.scrollWidth]")
+    column = browser.execute_script(
+        "const c = document.getElementById('column'); return [c.clientWidth, c.scrollWidth]"
+    )
     assert column == [358, 358]  # nothing sticks out sideways
     rects = browser.execute_script(
         "return Array.from(document.querySelectorAll('svg')).map(s => {"
-        " const r = s.getBoundingClientRect(); return [r.width, r.height, s.viewBox.baseVal.width, s.viewBox.baseVal.height]; })")
+        " const r = s.getBoundingClientRect(), vb = s.viewBox.baseVal;"
+        " return [r.width, r.height, vb.width, vb.height]; })"
+    )
     for width, height, vb_w, vb_h in rects:
         assert width <= 358.5
         assert height == pytest.approx(width * vb_h / vb_w, rel=0.02)  # shrinks without distortion

@@ -871,21 +871,12 @@ def _layered_layout(
     ]
 
 
-def _draw_layered(
-    canvas: _Canvas,
-    nodes: dict,
-    edges: list,
-    *,
-    where: str,
-    direction: str,
-    sources_near_use: bool,
-    labels: Sequence[str | None] = (),
-    kinds: Sequence[str] = (),
-):
-    """Lay out a DAG of nodes and draw it with smooth edges between spread-out ports."""
-    vias = _layered_layout(
-        nodes, edges, where=where, direction=direction, sources_near_use=sources_near_use, labels=labels
-    )
+def _draw_layered(canvas: _Canvas, nodes: dict, edges: list, *, direction: str, labels=(), **layout):
+    """Lay out a DAG of nodes and draw it with smooth edges between spread-out ports.
+
+    ``layout`` holds the other keywords of ``_layered_layout`` (``where``, ``sources_near_use``).
+    """
+    vias = _layered_layout(nodes, edges, direction=direction, labels=labels, **layout)
     for node in nodes.values():
         canvas.add(node, node.x, node.y)
     axis = "y" if direction == "TB" else "x"
@@ -910,8 +901,8 @@ def _draw_layered(
             for j, (_, i) in enumerate(items):
                 offset = (j - (len(items) - 1) / 2) * step
                 store[i] = _port(node, offset, +1 if side == "out" else -1, axis)
-    for i, (via, kind) in enumerate(zip(vias, list(kinds) + ["wire"] * (len(edges) - len(kinds)))):
-        edge = canvas.route([ports_out[i], *via, ports_in[i]], kind=kind, axis=axis)
+    for i, via in enumerate(vias):
+        edge = canvas.route([ports_out[i], *via, ports_in[i]], axis=axis)
         label = labels[i] if i < len(labels) else None
         if label:
             canvas.label_along(edge, label)

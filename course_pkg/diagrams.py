@@ -267,7 +267,9 @@ def _check_keys(record: Mapping, allowed: Sequence[str], *, where: str, what: st
 class Diagram:
     """An SVG picture that a notebook displays and the book renders inline.
 
-    Diagrams are made by this module's functions, not by hand.
+    Diagrams are made by this module's functions, not by hand. Jupyter shows one through
+    ``_repr_html_`` (the SVG inline in the page, where screen readers find its title) or
+    ``_repr_svg_``.
 
     Attributes
     ----------

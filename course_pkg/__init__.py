@@ -12,6 +12,10 @@ imports TensorFlow):
     Offline-first data sets and preprocessing.
 ``course_pkg.plotting``
     Figures shared by the book and both tracks.
+``course_pkg.settings``
+    The one reader of every ``COURSE_*`` environment variable (``fast_mode()`` and the others).
+``course_pkg.book``
+    Helpers the book's notebooks share (``budget(full=..., fast=...)``).
 ``course_pkg.grading``
     Checks used by the assignments' tests.
 """
@@ -19,21 +23,14 @@ imports TensorFlow):
 from __future__ import annotations
 
 import importlib
-import os
+
+from course_pkg.settings import fast_mode
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "fast_mode", "numpy_nn", "keras_nn", "data", "plotting", "grading"]
+__all__ = ["__version__", "fast_mode", "settings", "book", "numpy_nn", "keras_nn", "data", "plotting", "grading"]
 
-_SUBMODULES = {"numpy_nn", "keras_nn", "data", "plotting", "grading"}
-
-
-def fast_mode() -> bool:
-    """Return True when ``COURSE_FAST=1``: CI's switch for fewer epochs and less data.
-
-    The book build, nbval and the autograder all read this one variable.
-    """
-    return os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true", "yes", "on"}
+_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "grading"}
 
 
 def __getattr__(name: str):

@@ -3,16 +3,15 @@
 Every loader works without internet. One module per kind of data; every name below is also
 importable from ``course_pkg.data`` itself (``from course_pkg.data import load_mnist``):
 
-``tables``         scikit-learn's bundled tables: :func:`load_digits`, :func:`load_iris`,
-                   :func:`load_breast_cancer`, :func:`load_wine`, :func:`load_diabetes`
-``mnist``          :func:`load_mnist` from an offline ``mnist.npz`` (a folder you name,
-                   ``COURSE_DATA_DIR``, or the Keras cache); never downloads, never imports
-                   TensorFlow
-``synthetic``      2-D sets drawn from a seed: :func:`make_xor`, :func:`make_moons`,
-                   :func:`make_circles`, :func:`make_spiral`, :func:`make_blobs`
-``preprocessing``  :func:`scale_images`, :func:`one_hot`, :class:`Standardizer` (fitted on the
-                   training split only), :func:`train_val_test_split`, :func:`subsample`
-``catalog``        :func:`describe_datasets`: what is available offline, and from where
+- ``tables``: scikit-learn's bundled tables, :func:`load_digits`, :func:`load_iris`,
+  :func:`load_breast_cancer`, :func:`load_wine`, :func:`load_diabetes`;
+- ``mnist``: :func:`load_mnist` from an offline ``mnist.npz`` (a folder you name,
+  ``COURSE_DATA_DIR``, or the Keras cache); it never downloads and never imports TensorFlow;
+- ``synthetic``: 2-D sets drawn from a seed, :func:`make_xor`, :func:`make_moons`,
+  :func:`make_circles`, :func:`make_spiral`, :func:`make_blobs`;
+- ``preprocessing``: :func:`scale_images`, :func:`one_hot`, :class:`Standardizer` (fitted on the
+  training split only), :func:`train_val_test_split`, :func:`subsample`;
+- ``catalog``: :func:`describe_datasets`, what is available offline and from where.
 
 Conventions: features ``X`` are float32 of shape (N, D) (images (N, 28, 28) unless flattened),
 class labels ``y`` are int64 of shape (N,). Every ``seed`` argument accepts None (fresh,

@@ -4,36 +4,73 @@ Sub-packages and modules (imported on first use, so ``import course_pkg`` stays 
 imports TensorFlow):
 
 ``course_pkg.numpy_nn``
-    The from-scratch track: activations, losses, perceptrons, dense layers, MLPs, optimizers and
-    gradient checking in NumPy (CuPy on a GPU).
+    The from-scratch track: activations, losses, perceptrons, dense layers, MLPs, optimizers,
+    mini-batches and gradient checking in NumPy (CuPy on a GPU).
 ``course_pkg.keras_nn``
-    The tf.keras track (the only part that imports TensorFlow).
+    The Keras track (the only part that imports TensorFlow).
 ``course_pkg.data``
     Offline-first data sets and preprocessing.
 ``course_pkg.plotting``
     Figures shared by the book and both tracks.
+``course_pkg.settings``
+    The one reader of every ``COURSE_*`` environment variable (``fast_mode()`` and the others).
+``course_pkg.book``
+    Helpers the book's notebooks share (``budget(full=..., fast=...)``).
 ``course_pkg.grading``
     Checks used by the assignments' tests.
+
+**One vocabulary, two dialects.** The two tracks say the same things with the same words, so that code, error messages and the
+assignments read alike. Shapes use N (batch), D (features), M (units), C (classes or outputs).
+
+=====================  ==========================================  ==========================================
+concept                NumPy track (``course_pkg.numpy_nn``)       Keras track (``course_pkg.keras_nn``)
+=====================  ==========================================  ==========================================
+sizes of a dense       ``MLP(layer_sizes)``,                       ``build_mlp(layer_sizes)``, the same list;
+network                ``layer_sizes = [D, M_1, ..., C]``          D may be None with
+                                                                   ``flatten_input_shape=(28, 28)``
+one dense layer        ``Dense(n_inputs, units, activation)``:     ``keras.layers.Dense(units, activation)``:
+                       told its inputs, so weights exist at once   learns D from the first batch
+activations            ``hidden_activation=``,                     the same keywords
+                       ``output_activation=``
+learning rate          ``learning_rate=`` everywhere (optimizers,  ``learning_rate=``
+                       ``Perceptron``); ``lr=`` is refused with a
+                       ``TypeError``, as in Keras 3; ``lr`` only
+                       abbreviates it inside update rules
+random state           ``seed=``: None, an int, or a               ``seed=``: None or an int
+                       ``numpy.random.Generator`` to share one
+                       stream (one per training run); never
+                       global state
+default optimizer      ``MLP.fit(optimizer="adam")``,              ``compile_for(optimizer="adam")``,
+                       learning rate 0.001                         learning rate 0.001
+weights of a layer     ``params = {"W": (D, M), "b": (M,)}``,      ``kernel`` (D, M), ``bias`` (M,)
+                       ``grads`` with the same keys and shapes
+                       (dW, db)
+names in a network     layers ``"hidden_1"``, ``"dropout_1"``,     the same layer names;
+                       ..., ``"output"``; ``MLP.params()`` keys    ``"hidden_1/kernel"``,
+                       ``"hidden_1/W"``, ``"hidden_1/b"``          ``"hidden_1/bias"``
+data and training      ``X (N, D)``, ``y``, ``epochs``,            the same
+                       ``batch_size``, ``validation_data=(X_val,
+                       y_val)``
+history                ``fit`` returns a dict shaped like          ``History.history``
+                       ``keras.callbacks.History.history``
+=====================  ==========================================  ==========================================
+
+Counts are named ``n_samples``, ``n_inputs`` (features), ``units``, ``n_outputs`` and
+``n_classes``. ``course_pkg.keras_nn.bridge`` carries a network between the dialects with its
+weights (``to_keras``, ``from_keras``).
 """
 
 from __future__ import annotations
 
 import importlib
-import os
+
+from course_pkg.settings import fast_mode
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "fast_mode", "numpy_nn", "keras_nn", "data", "plotting", "grading"]
+__all__ = ["__version__", "fast_mode", "settings", "book", "numpy_nn", "keras_nn", "data", "plotting", "grading"]
 
-_SUBMODULES = {"numpy_nn", "keras_nn", "data", "plotting", "grading"}
-
-
-def fast_mode() -> bool:
-    """Return True when ``COURSE_FAST=1``: CI's switch for fewer epochs and less data.
-
-    The book build, nbval and the autograder all read this one variable.
-    """
-    return os.environ.get("COURSE_FAST", "0").strip().lower() in {"1", "true", "yes", "on"}
+_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "grading"}
 
 
 def __getattr__(name: str):

@@ -32,6 +32,7 @@ __all__ = [
     "check_fraction",
     "check_int",
     "check_choice",
+    "check_float_dtype",
     "as_generator",
 ]
 
@@ -241,16 +242,34 @@ def check_choice(value, choices: Iterable[str], *, where: str, name: str) -> str
     return value
 
 
-def as_generator(rng=None, *, where: str = "as_generator") -> np.random.Generator:
+def check_float_dtype(dtype, *, where: str) -> np.dtype:
+    """Return ``dtype`` as a NumPy dtype if it is float32 or float64; raise ``ValueError`` otherwise.
+
+    >>> check_float_dtype("float64", where="Dense")
+    dtype('float64')
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt not in (np.float32, np.float64):
+        raise ValueError(f"{where}: expected dtype 'float32' or 'float64'; got {dtype!r}.")
+    return dt
+
+
+def as_generator(seed=None, *, where: str = "as_generator") -> np.random.Generator:
     """Return a ``np.random.Generator`` from ``None``, a seed or a generator.
+
+    The one reader of every ``seed`` argument of the NumPy track (layers, networks, perceptrons,
+    mini-batches, data sets).
 
     Parameters
     ----------
-    rng : None, int or numpy.random.Generator, optional
+    seed : None, int or numpy.random.Generator, optional
         ``None`` gives a fresh, unpredictably seeded generator; an int >= 0
         seeds a new generator (the same numbers on every call); a
         ``Generator`` is returned as is, so successive calls continue its
-        stream.
+        stream (one generator shared by a whole training run).
     where : str, default "as_generator"
         The public function asking, named in error messages.
 
@@ -271,13 +290,13 @@ def as_generator(rng=None, *, where: str = "as_generator") -> np.random.Generato
     >>> a.integers(100, size=3).tolist() == b.integers(100, size=3).tolist()
     True
     """
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"{where}: expected rng as a seed >= 0; got rng={rng!r}.")
-        return np.random.default_rng(int(rng))
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"{where}: expected seed >= 0; got seed={seed!r}.")
+        return np.random.default_rng(int(seed))
     raise TypeError(
-        f"{where}: expected rng as None, an int seed or a numpy.random.Generator; "
-        f"got {type(rng).__name__}. Create one with np.random.default_rng(seed)."
+        f"{where}: expected seed as None, an int or a numpy.random.Generator; "
+        f"got {type(seed).__name__}. Pass an int, or create a generator with np.random.default_rng(seed)."
     )

@@ -92,11 +92,11 @@ def numpy_mlp_throughput(X, y, *, batch_size: int, hidden_activation: str, epoch
     from course_pkg.numpy_nn.network import MLP
     from course_pkg.numpy_nn.optimizers import Adam
 
-    mlp = MLP(list(LAYER_SIZES), hidden_activation=hidden_activation, rng=0)
-    optimizer = Adam(lr=1e-3)
-    mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer, verbose=0, rng=0)
+    mlp = MLP(list(LAYER_SIZES), hidden_activation=hidden_activation, seed=0)
+    optimizer = Adam(learning_rate=1e-3)
+    mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer, verbose=0, seed=0)
     return _best_rate(lambda: mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer,
-                                      verbose=0, rng=1), len(X), repeats=epochs)
+                                      verbose=0, seed=1), len(X), repeats=epochs)
 
 
 def keras_throughput(X, y, *, batch_size: int, hidden_activation: str, epochs: int = 2) -> float:
@@ -171,7 +171,7 @@ def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int =
 def mnist_accuracy_run(*, epochs: int = 12, batch_size: int = 128) -> dict:
     """Train the reference MNIST network with the NumPy MLP; return accuracy and seconds.
 
-    784-256-128-10, ReLU, softmax, Adam(lr=1e-3), 5,000 training images held out for validation.
+    784-256-128-10, ReLU, softmax, Adam(learning_rate=1e-3), 5,000 training images held out for validation.
     """
     from course_pkg.data import load_mnist
     from course_pkg.numpy_nn.network import MLP
@@ -180,10 +180,10 @@ def mnist_accuracy_run(*, epochs: int = 12, batch_size: int = 128) -> dict:
     (x_train, y_train), (x_test, y_test) = load_mnist(flatten=True, normalize=True)
     sizes = [784, 256, 128, 10]
     start = time.perf_counter()
-    mlp = MLP(sizes, hidden_activation="relu", rng=0)
+    mlp = MLP(sizes, hidden_activation="relu", seed=0)
     history = mlp.fit(x_train[5000:], y_train[5000:], epochs=epochs, batch_size=batch_size,
-                      optimizer=Adam(lr=1e-3), validation_data=(x_train[:5000], y_train[:5000]),
-                      verbose=0, rng=0)
+                      optimizer=Adam(learning_rate=1e-3), validation_data=(x_train[:5000], y_train[:5000]),
+                      verbose=0, seed=0)
     seconds = time.perf_counter() - start
     test = mlp.evaluate(x_test, y_test)
     return {"layer_sizes": sizes, "epochs": epochs, "batch_size": batch_size, "seconds": seconds,

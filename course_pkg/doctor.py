@@ -21,6 +21,8 @@ import subprocess
 import sys
 from typing import Callable, NamedTuple, Sequence, TextIO
 
+from course_pkg import settings
+
 __all__ = [
     "Check",
     "check_packages",
@@ -168,20 +170,20 @@ def check_backend() -> list[Check]:
     """
     from course_pkg.numpy_nn import backend  # noqa: PLC0415
 
-    raw = os.environ.get("COURSE_DEVICE")
-    device = (raw or "").strip().lower() or "cpu"
     checks = []
-    if device not in backend.DEVICE_CHOICES:
+    try:
+        device = settings.device()
+    except ValueError as err:
         checks.append(
             Check(
                 "COURSE_DEVICE",
                 False,
-                f"{raw!r} is not a device",
-                f"Set COURSE_DEVICE to one of {', '.join(backend.DEVICE_CHOICES)}, or unset it (cpu).",
+                str(err),
+                f"Set COURSE_DEVICE to one of {', '.join(settings.DEVICE_CHOICES)}, or unset it (cpu).",
             )
         )
         return checks
-    checks.append(Check("COURSE_DEVICE", True, device if raw else "cpu (unset, the default)"))
+    checks.append(Check("COURSE_DEVICE", True, device if settings.is_set("COURSE_DEVICE") else "cpu (unset, the default)"))
     has_gpu = backend.cupy_available()
     checks.append(
         Check(
@@ -283,15 +285,15 @@ def check_data() -> list[Check]:
     path = data.mnist_available()
     if path is None:
         looked = ", ".join(str(p) for _, p in data.mnist_search_paths())
-        if not os.environ.get("COURSE_DATA_DIR", "").strip():
+        if settings.data_dir() is None:
             looked += "; COURSE_DATA_DIR is not set"
         checks.append(
             Check(
                 "MNIST",
                 False,
                 f"not found offline (looked in {looked})",
-                "Set COURSE_DATA_DIR to a folder holding mnist.npz (the course's mirror is ../shared/data; "
-                "`make` sets it when that folder exists), or run "
+                "Set COURSE_DATA_DIR to a folder holding mnist.npz (`make` sets it when it finds the "
+                "course's offline mirror beside the repository), or run "
                 "`python -c \"import keras; keras.datasets.mnist.load_data()\"` once with internet.",
             )
         )
@@ -308,9 +310,11 @@ def check_data() -> list[Check]:
 
 def check_fast_mode() -> list[Check]:
     """Whether ``COURSE_FAST`` is on (informational: both states are fine)."""
-    from course_pkg import fast_mode  # noqa: PLC0415
-
-    if fast_mode():
+    try:
+        on = settings.fast_mode()
+    except ValueError as err:
+        return [Check("COURSE_FAST", False, str(err), "Set COURSE_FAST=1 for fast mode, or unset it.")]
+    if on:
         return [Check("COURSE_FAST", True, "on: fewer epochs and less data (CI, quick builds)")]
     return [Check("COURSE_FAST", True, "off: full data and epochs (the published book)")]
 

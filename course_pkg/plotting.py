@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from course_pkg import _checks
+from course_pkg._history import history_dict
 from course_pkg.numpy_nn.backend import to_numpy
 
 __all__ = [
@@ -396,24 +397,6 @@ def plot_hidden_units(
     return fig
 
 
-def _history_dict(history, where: str) -> dict[str, np.ndarray]:
-    """Read a Keras History, a history dict or a DataFrame into {name: values per epoch}."""
-    if hasattr(history, "history") and isinstance(history.history, dict):
-        history = history.history  # keras.callbacks.History
-    elif hasattr(history, "columns") and hasattr(history, "to_dict"):
-        history = history.to_dict(orient="list")  # pandas.DataFrame, one row per epoch
-    if not isinstance(history, dict):
-        raise TypeError(
-            f"{where}: expected a history dict {{'loss': [...], 'val_loss': [...]}}, a Keras History "
-            f"or a pandas DataFrame; got {type(history).__name__}."
-        )
-    curves = {}
-    for key, values in history.items():
-        name = f"history[{key!r}]"
-        curves[str(key)] = _checks.check_array(values, where=where, name=name, ndim=1, finite=False)
-    return curves
-
-
 def plot_history(
     history,
     metrics: str | Sequence[str] | None = None,
@@ -465,7 +448,7 @@ def plot_history(
     >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     where = "plot_history"
-    curves = _history_dict(history, where)
+    curves = history_dict(history, where=where)
     training = [k for k in curves if not k.startswith("val_")]
     if metrics is None:
         metrics = [m for m in ("loss", "accuracy") if m in curves] or training

@@ -251,7 +251,7 @@ LOADERS_WITHOUT_TF = """
 import sys
 import numpy as np
 import course_pkg.data as data
-data.load_digits(); data.load_iris(); data.make_xor(rng=0)
+data.load_digits(); data.load_iris(); data.make_xor(seed=0)
 np.savez(sys.argv[1] + "/mnist.npz", x_train=np.zeros((2, 28, 28), np.uint8), y_train=np.zeros(2, np.uint8),
          x_test=np.zeros((1, 28, 28), np.uint8), y_test=np.zeros(1, np.uint8))
 data.load_mnist(data_dir=sys.argv[1], normalize=True)
@@ -282,11 +282,11 @@ def test_import_course_pkg_does_not_import_tensorflow():
 # --------------------------------------------------------------------------------------------------
 
 GENERATORS = [
-    pytest.param(lambda rng: data.make_xor(101, rng=rng), id="xor"),
-    pytest.param(lambda rng: data.make_moons(101, rng=rng), id="moons"),
-    pytest.param(lambda rng: data.make_circles(101, rng=rng), id="circles"),
-    pytest.param(lambda rng: data.make_spiral(101, n_classes=3, rng=rng), id="spiral"),
-    pytest.param(lambda rng: data.make_blobs(101, centers=4, rng=rng), id="blobs"),
+    pytest.param(lambda rng: data.make_xor(101, seed=rng), id="xor"),
+    pytest.param(lambda rng: data.make_moons(101, seed=rng), id="moons"),
+    pytest.param(lambda rng: data.make_circles(101, seed=rng), id="circles"),
+    pytest.param(lambda rng: data.make_spiral(101, n_classes=3, seed=rng), id="spiral"),
+    pytest.param(lambda rng: data.make_blobs(101, centers=4, seed=rng), id="blobs"),
 ]
 
 
@@ -307,7 +307,7 @@ def test_synthetic_shapes_and_seeds(make):
 
 
 def test_xor_labels_match_their_corner():
-    X, y = data.make_xor(400, noise=0.1, rng=3)
+    X, y = data.make_xor(400, noise=0.1, seed=3)
     nearest = np.rint(np.clip(X, 0, 1)).astype(int)  # the corner each point was drawn around
     assert np.mean(np.logical_xor(nearest[:, 0], nearest[:, 1]) == y) > 0.99
     corners, truth = data.load_xor_truth_table()
@@ -325,7 +325,7 @@ def test_xor_truth_table():
 
 
 def test_moons_geometry_without_noise():
-    X, y = data.make_moons(100, noise=0.0, rng=0)
+    X, y = data.make_moons(100, noise=0.0, seed=0)
     upper, lower = X[y == 0], X[y == 1]
     np.testing.assert_allclose(np.hypot(*upper.T), 1.0, atol=1e-6)
     assert upper[:, 1].min() >= -1e-6
@@ -334,14 +334,14 @@ def test_moons_geometry_without_noise():
 
 
 def test_circles_radii():
-    X, y = data.make_circles(200, noise=0.0, factor=0.3, rng=0)
+    X, y = data.make_circles(200, noise=0.0, factor=0.3, seed=0)
     radius = np.hypot(X[:, 0], X[:, 1])
     np.testing.assert_allclose(radius[y == 0], 1.0, atol=1e-6)
     np.testing.assert_allclose(radius[y == 1], 0.3, atol=1e-6)
 
 
 def test_spiral_arms():
-    X, y = data.make_spiral(301, n_classes=3, noise=0.0, rng=0)
+    X, y = data.make_spiral(301, n_classes=3, noise=0.0, seed=0)
     assert np.bincount(y).tolist() == [101, 100, 100]
     r = np.hypot(X[:, 0], X[:, 1])
     assert r.max() <= 1.0 + 1e-6
@@ -350,13 +350,13 @@ def test_spiral_arms():
     t = 4.0 * y[far] + 4.0 * r[far]
     np.testing.assert_allclose(X[far, 0], r[far] * np.sin(t), atol=1e-5)
     np.testing.assert_allclose(X[far, 1], r[far] * np.cos(t), atol=1e-5)
-    _, y2 = data.make_spiral(40, n_classes=2, rng=0)
+    _, y2 = data.make_spiral(40, n_classes=2, seed=0)
     assert set(y2.tolist()) == {0, 1}
 
 
 def test_blobs_around_given_centres():
     centres = np.array([[-3.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
-    X, y = data.make_blobs(300, centers=centres, cluster_std=0.2, rng=0)
+    X, y = data.make_blobs(300, centers=centres, cluster_std=0.2, seed=0)
     for c, centre in enumerate(centres):
         np.testing.assert_allclose(X[y == c].mean(axis=0), centre, atol=0.1)
     assert np.bincount(y).tolist() == [100, 100, 100]
@@ -365,8 +365,8 @@ def test_blobs_around_given_centres():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: data.make_xor(rng="seed"), TypeError, "expected rng as None"),
-        (lambda: data.make_xor(rng=np.random.RandomState(0)), TypeError, "numpy.random.Generator"),
+        (lambda: data.make_xor(seed="seed"), TypeError, "expected seed as None"),
+        (lambda: data.make_xor(seed=np.random.RandomState(0)), TypeError, "numpy.random.Generator"),
         (lambda: data.make_moons(noise=-0.1), ValueError, "noise >= 0"),
         (lambda: data.make_spiral(n_classes=1), ValueError, "n_classes >= 2"),
         (lambda: data.make_circles(factor=1.5), ValueError, r"factor in \(0, 1\)"),
@@ -462,7 +462,7 @@ def test_standardizer_errors():
 def test_split_sizes_and_no_overlap():
     X = np.arange(200, dtype=np.float32).reshape(100, 2)  # row i holds 2i, 2i+1: rows are traceable
     y = np.arange(100) % 4
-    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = data.train_val_test_split(X, y, val_size=0.2, test_size=10, rng=0)
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = data.train_val_test_split(X, y, val_size=0.2, test_size=10, seed=0)
     assert (len(X_tr), len(X_va), len(X_te)) == (70, 20, 10)
     rows = np.concatenate([X_tr[:, 0], X_va[:, 0], X_te[:, 0]]) // 2
     assert sorted(rows.astype(int).tolist()) == list(range(100))  # every row once, none twice
@@ -473,22 +473,22 @@ def test_split_sizes_and_no_overlap():
 def test_split_stratification_keeps_class_ratios():
     y = np.array([0] * 160 + [1] * 40)  # 80 % / 20 %
     X = np.arange(200.0).reshape(200, 1)
-    splits = data.train_val_test_split(X, y, val_size=0.15, test_size=0.15, rng=1)
+    splits = data.train_val_test_split(X, y, val_size=0.15, test_size=0.15, seed=1)
     for (_, ys), n in zip(splits, (140, 30, 30)):
         assert len(ys) == n
         assert abs(np.mean(ys == 1) - 0.2) <= 1 / n
     # Unstratified splits of a tiny minority class can miss it; stratified ones cannot.
     y_rare = np.array([0] * 95 + [1] * 5)
     for seed in range(5):
-        (_, _), (_, y_va), (_, y_te) = data.train_val_test_split(np.zeros((100, 1)), y_rare, val_size=20, test_size=20, rng=seed)
+        (_, _), (_, y_va), (_, y_te) = data.train_val_test_split(np.zeros((100, 1)), y_rare, val_size=20, test_size=20, seed=seed)
         assert (y_va == 1).sum() == 1 and (y_te == 1).sum() == 1
 
 
 def test_split_is_reproducible_and_shuffled():
     X, y = data.load_iris()
-    first = data.train_val_test_split(X, y, rng=7)
-    again = data.train_val_test_split(X, y, rng=7)
-    other = data.train_val_test_split(X, y, rng=8)
+    first = data.train_val_test_split(X, y, seed=7)
+    again = data.train_val_test_split(X, y, seed=7)
+    other = data.train_val_test_split(X, y, seed=8)
     for (a, b), (c, d) in zip(first, again):
         np.testing.assert_array_equal(a, c)
         np.testing.assert_array_equal(b, d)
@@ -498,10 +498,10 @@ def test_split_is_reproducible_and_shuffled():
 
 def test_split_regression_and_errors():
     X, y = data.load_diabetes()
-    (_, y_tr), _, _ = data.train_val_test_split(X, y, stratify=False, rng=0)
+    (_, y_tr), _, _ = data.train_val_test_split(X, y, stratify=False, seed=0)
     assert y_tr.dtype == np.float32 and len(y_tr) == 310
     with pytest.raises(ValueError, match="stratify=False"):
-        data.train_val_test_split(X, y, rng=0)
+        data.train_val_test_split(X, y, seed=0)
     with pytest.raises(ValueError, match="at least one training row"):
         data.train_val_test_split(X, y, val_size=0.5, test_size=0.5, stratify=False)
     with pytest.raises(ValueError, match="test_size in"):
@@ -512,7 +512,7 @@ def test_split_regression_and_errors():
 
 def test_subsample():
     X, y = data.load_digits()
-    X_s, y_s = data.subsample(X, y, 300, rng=0)
+    X_s, y_s = data.subsample(X, y, 300, seed=0)
     assert X_s.shape == (300, 64) and y_s.shape == (300,)
     # Stratified: each class keeps its share of the 1,797 rows, within one row.
     expected = np.bincount(y) * 300 / len(y)
@@ -523,6 +523,6 @@ def test_subsample():
     assert positions == sorted(set(positions))
     np.testing.assert_array_equal(y[positions], y_s)
     # Same seed, same rows; fractions; n >= N keeps everything.
-    np.testing.assert_array_equal(data.subsample(X, y, 300, rng=0)[1], y_s)
-    assert len(data.subsample(X, y, 0.1, rng=0, stratify=False)[1]) == 180
-    assert len(data.subsample(X, y, 5000, rng=0)[1]) == len(y)
+    np.testing.assert_array_equal(data.subsample(X, y, 300, seed=0)[1], y_s)
+    assert len(data.subsample(X, y, 0.1, seed=0, stratify=False)[1]) == 180
+    assert len(data.subsample(X, y, 5000, seed=0)[1]) == len(y)

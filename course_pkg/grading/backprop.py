@@ -25,7 +25,7 @@ from course_pkg.grading._core import (
     passed,
     require_callable,
 )
-from course_pkg.numpy_nn import activations, gradcheck, layers, losses, network, optimizers
+from course_pkg.numpy_nn import activations, batching, gradcheck, layers, losses, network, optimizers
 
 __all__ = [
     "check_sigmoid_grad",
@@ -40,7 +40,7 @@ __all__ = [
 
 PARAM_KEYS = ("W1", "b1", "W2", "b2")
 # The learner's code may call none of these: the references, and this module's own helpers.
-_FORBIDDEN = (activations, losses, layers, gradcheck, network, optimizers, sys.modules[__name__])
+_FORBIDDEN = (activations, losses, layers, gradcheck, network, optimizers, batching, sys.modules[__name__])
 _STRICT = {"over": "raise", "invalid": "raise"}
 
 
@@ -429,7 +429,7 @@ def digits_split(seed: int = 0):
 
     X, y = data.load_digits()
     (X_tr, y_tr), _, (X_te, y_te) = data.train_val_test_split(
-        X.astype(np.float64), y, val_size=0, test_size=0.25, rng=seed
+        X.astype(np.float64), y, val_size=0, test_size=0.25, seed=seed
     )
     return (X_tr, y_tr), (X_te, y_te)
 

@@ -1,7 +1,7 @@
 """Checks for the assignment ``keras_models``: the course's model designs in Keras.
 
 Each check calls the learner's builder, compares the model with the course's
-reference builder (:mod:`course_pkg.keras_nn.models`) using
+reference builder (:mod:`course_pkg.keras_nn.builders`, :mod:`~course_pkg.keras_nn.architectures`) using
 :func:`course_pkg.keras_nn.compare.compare_architecture` (layer types, units,
 activations, inputs, outputs, parameter counts; names and API ignored), then
 checks the compile settings: the loss, the optimizer and the metrics. Failure
@@ -40,9 +40,12 @@ _ACCURACY = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "spar
 
 
 def _forbidden():
-    from course_pkg.keras_nn import compare, models, training
+    from course_pkg.keras_nn import (
+        architectures, bridge, builders, callbacks, compare, compile, history, inspection, lr_finder, seeding,
+    )
 
-    return (models, training, compare, sys.modules[__name__])
+    return (builders, architectures, compile, inspection, seeding, callbacks, lr_finder, history, bridge, compare,
+            sys.modules[__name__])
 
 
 def _keras():
@@ -139,7 +142,7 @@ def _check_compile(model, name: str, *, loss: str | dict, optimizer: str | None 
 
 def check_regressor(build_regressor, *, hidden: bool = False) -> None:
     """Check ``build_regressor(n_features=13)``: D -> 10 relu -> 10 relu -> 1 linear, MSE, RMSprop."""
-    from course_pkg.keras_nn.models import build_housing_regressor
+    from course_pkg.keras_nn.builders import build_housing_regressor
 
     require_callable(build_regressor, name="build_regressor")
     cases = [Case("13 features", (13,))] + ([Case("8 features", (8,))] if hidden else [])
@@ -155,7 +158,7 @@ def check_regressor(build_regressor, *, hidden: bool = False) -> None:
 def check_fraud_detector(build_fraud_detector, *, hidden: bool = False) -> None:
     """Check ``build_fraud_detector(n_features=30)``: D -> 16 relu -> 16 relu -> 1 sigmoid,
     binary cross-entropy, accuracy."""
-    from course_pkg.keras_nn.models import build_binary_classifier
+    from course_pkg.keras_nn.builders import build_binary_classifier
 
     require_callable(build_fraud_detector, name="build_fraud_detector")
     cases = [Case("30 features", (30,))] + ([Case("12 features", (12,))] if hidden else [])
@@ -174,7 +177,7 @@ def check_fraud_detector(build_fraud_detector, *, hidden: bool = False) -> None:
 def check_age_classifier(build_age_classifier, *, hidden: bool = False) -> None:
     """Check ``build_age_classifier(n_features=4, n_classes=5)``: D -> 10 relu -> 10 relu -> C softmax,
     categorical cross-entropy (one-hot labels), Adam, accuracy."""
-    from course_pkg.keras_nn.models import build_multiclass_classifier
+    from course_pkg.keras_nn.builders import build_multiclass_classifier
 
     require_callable(build_age_classifier, name="build_age_classifier")
     cases = [Case("4 features, 5 age groups", (4, 5))] + ([Case("6 features, 3 classes", (6, 3))] if hidden else [])
@@ -193,7 +196,7 @@ def check_age_classifier(build_age_classifier, *, hidden: bool = False) -> None:
 def check_multilabel_classifier(build_multilabel_classifier, *, hidden: bool = False) -> None:
     """Check ``build_multilabel_classifier(n_features=3, n_labels=7)``: D -> 10 relu -> 10 relu ->
     n_labels sigmoid, binary cross-entropy."""
-    from course_pkg.keras_nn.models import build_multilabel_classifier as reference
+    from course_pkg.keras_nn.builders import build_multilabel_classifier as reference
 
     require_callable(build_multilabel_classifier, name="build_multilabel_classifier")
     cases = [Case("3 features, 7 labels", (3, 7))] + ([Case("5 features, 4 labels", (5, 4))] if hidden else [])
@@ -210,7 +213,7 @@ def check_multilabel_classifier(build_multilabel_classifier, *, hidden: bool = F
 def check_multitask_classifier(build_multitask_classifier, *, hidden: bool = False) -> None:
     """Check ``build_multitask_classifier(n_features=3)``: a shared 10-10 ReLU trunk and two softmax
     heads named "age_group" (5) and "gender" (2), one sparse categorical cross-entropy per head."""
-    from course_pkg.keras_nn.models import build_multitask_classifier as reference
+    from course_pkg.keras_nn.architectures import build_multitask_classifier as reference
 
     require_callable(build_multitask_classifier, name="build_multitask_classifier")
     cases = [Case("3 features", (3,))] + ([Case("6 features", (6,))] if hidden else [])
@@ -233,7 +236,7 @@ def check_multitask_classifier(build_multitask_classifier, *, hidden: bool = Fal
 def check_wide_and_deep(build_wide_and_deep, *, hidden: bool = False) -> None:
     """Check ``build_wide_and_deep(n_features=8)`` (Functional API): input -> 30 relu -> 30 relu;
     concatenate the input with that; -> 1 linear unit; MSE."""
-    from course_pkg.keras_nn.models import build_wide_and_deep as reference
+    from course_pkg.keras_nn.architectures import build_wide_and_deep as reference
 
     require_callable(build_wide_and_deep, name="build_wide_and_deep")
     cases = [Case("8 features", (8,))] + ([Case("5 features", (5,))] if hidden else [])
@@ -249,7 +252,7 @@ def check_wide_and_deep_subclass(WideAndDeep, *, hidden: bool = False) -> None:
     """Check a ``keras.Model`` subclass ``WideAndDeep(units=30)`` with the architecture of
     :func:`check_wide_and_deep` (layers made in ``__init__``, wired in ``call``)."""
     keras = _keras()
-    from course_pkg.keras_nn.models import WideAndDeepModel, build_wide_and_deep
+    from course_pkg.keras_nn.architectures import WideAndDeepModel, build_wide_and_deep
 
     require_callable(WideAndDeep, name="WideAndDeep")
     if not (isinstance(WideAndDeep, type) and issubclass(WideAndDeep, keras.Model)):

@@ -1,8 +1,8 @@
 """Checks for the assignment ``keras_training``: a custom callback, early stopping and
 checkpoints, the learning-rate finder, and a trained model judged from its saved file.
 
-References: :mod:`course_pkg.keras_nn.training` (``LossRatioCallback``,
-``LRFinder``, ``standard_callbacks``). The callbacks are checked by running
+References: :mod:`course_pkg.keras_nn.callbacks` (``LossRatioCallback``,
+``standard_callbacks``) and :mod:`course_pkg.keras_nn.lr_finder` (``LRFinder``). The callbacks are checked by running
 them inside a short ``fit`` of a tiny seeded model next to what Keras itself
 reports. The trained model is judged by loading the ``.keras`` file the
 learner's notebook saved and evaluating it on held-out digits it was never
@@ -43,9 +43,12 @@ __all__ = [
 
 
 def _forbidden():
-    from course_pkg.keras_nn import models, training
+    from course_pkg.keras_nn import (
+        architectures, bridge, builders, callbacks, compile, history, inspection, lr_finder, seeding,
+    )
 
-    return (models, training, sys.modules[__name__])
+    return (builders, architectures, compile, inspection, seeding, callbacks, lr_finder, history, bridge,
+            sys.modules[__name__])
 
 
 def _keras():
@@ -65,7 +68,7 @@ def digits_data(seed: int = 0):
     from course_pkg import data
 
     X, y = data.load_digits()
-    return data.train_val_test_split(X, y, val_size=0.15, test_size=0.25, rng=seed)
+    return data.train_val_test_split(X, y, val_size=0.15, test_size=0.25, seed=seed)
 
 
 def _tiny_problem(seed: int):
@@ -99,9 +102,10 @@ def _make(cls, name: str, *args, **kwargs):
     require_callable(cls, name=name)
     if not (isinstance(cls, type) and issubclass(cls, keras.callbacks.Callback)):
         raise CheckFailed(f"{name} must be a class that subclasses keras.callbacks.Callback.")
-    from course_pkg.keras_nn import training
+    from course_pkg.keras_nn.callbacks import LossRatioCallback
+    from course_pkg.keras_nn.lr_finder import LRFinder
 
-    if issubclass(cls, (training.LossRatioCallback, training.LRFinder)):
+    if issubclass(cls, (LossRatioCallback, LRFinder)):
         raise ReferenceUsed(f"{name} subclasses the course's reference callback; subclass keras.callbacks.Callback.")
     return call_learner(cls, Case("construction", args, kwargs), name=name, references=_forbidden())
 

@@ -253,7 +253,7 @@ def _parity3():
 
 
 def _fit_reference(X, y, lr=1.0, max_epochs=100):
-    return perceptron.Perceptron(lr=lr, max_epochs=max_epochs, shuffle=False).fit(X, y)
+    return perceptron.Perceptron(learning_rate=lr, max_epochs=max_epochs, shuffle=False).fit(X, y)
 
 
 def check_train_perceptron(train_perceptron, *, hidden: bool = False, seed: int = 0) -> None:

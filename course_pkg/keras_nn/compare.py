@@ -29,7 +29,7 @@ import keras
 from keras import layers
 
 from course_pkg._checks import fail, format_shape
-from course_pkg.keras_nn.models import _layer_activation, _output_layers, _producing_layer
+from course_pkg.keras_nn.inspection import layer_activation, output_layers, producing_layer
 
 __all__ = ["LayerSummary", "ArchitectureReport", "summarize_layers", "compare_architecture"]
 
@@ -195,7 +195,7 @@ def _folds_into(layer, previous: LayerSummary | None, previous_layer) -> bool:
     if previous is None or previous.units is None or previous.activation != "linear":
         return False
     try:
-        source = _producing_layer(layer.input)
+        source = producing_layer(layer.input)
     except (AttributeError, ValueError):
         source = None
     return source is None or source is previous_layer
@@ -222,12 +222,12 @@ def summarize_layers(model) -> list[LayerSummary]:
 
     Examples
     --------
-    >>> from course_pkg.keras_nn.models import build_fashion_classifier
-    >>> [s.describe() for s in summarize_layers(build_fashion_classifier(seed=0))]
+    >>> from course_pkg.keras_nn.builders import build_mnist_classifier
+    >>> [s.describe() for s in summarize_layers(build_mnist_classifier((300, 100), seed=0))]
     ['Flatten', 'Dense(300, relu)', 'Dense(100, relu)', 'Dense(10, softmax)']
     """
     _check_model(model, "summarize_layers", "model")
-    output_ids = {id(layer) for layer in _output_layers(model)}
+    output_ids = {id(layer) for layer in output_layers(model)}
     summaries: list[LayerSummary] = []
     previous_layer = None
     previous_shape = None
@@ -237,7 +237,7 @@ def summarize_layers(model) -> list[LayerSummary]:
             continue
         position += 1
         shape = _output_shape(layer, previous_shape)
-        activation = _layer_activation(layer)
+        activation = layer_activation(layer)
         if isinstance(layer, _ACTIVATION_LAYERS):
             last = summaries[-1] if summaries else None
             if _folds_into(layer, last, previous_layer):
@@ -406,9 +406,9 @@ def compare_architecture(model, reference) -> ArchitectureReport:
 
     Examples
     --------
-    >>> from course_pkg.keras_nn.models import build_mlp
-    >>> reference = build_mlp(4, (8,), 3, output_activation="softmax", seed=0)
-    >>> learner = build_mlp(4, (8,), 3, output_activation="relu", api="functional", seed=1)
+    >>> from course_pkg.keras_nn.builders import build_mlp
+    >>> reference = build_mlp([4, 8, 3], output_activation="softmax", seed=0)
+    >>> learner = build_mlp([4, 8, 3], output_activation="relu", api="functional", seed=1)
     >>> print(compare_architecture(learner, reference))
     The architecture differs from the reference in 1 way:
       - output activation is relu, expected softmax, at layer 2 (Dense 'output')

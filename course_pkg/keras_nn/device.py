@@ -648,7 +648,7 @@ def get_strategy(
     -----
     ``MultiWorkerMirroredStrategy`` must be created before TensorFlow runs any operation,
     and it blocks until every worker of the cluster has started: call this at the top of
-    each worker's script (see ``course_pkg.keras_nn._multiworker_demo``).
+    each worker's script (see ``course_pkg.keras_nn.multiworker``).
 
     Keras 3 (checked with 3.15 on TensorFlow 2.21) cannot run ``model.fit`` under
     ``MultiWorkerMirroredStrategy``: it fails while building the model

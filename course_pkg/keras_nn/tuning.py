@@ -8,7 +8,8 @@ built by :func:`build_model`. Two ways to search it:
   over Keras 3's ``keras.wrappers.SKLearnRegressor``;
 - :func:`tuner_search`: Keras Tuner's random search or Hyperband, with a validation set.
 
-Both shrink to a few seconds when ``course_pkg.fast_mode()`` is on.
+Their defaults are the chapter's full searches and do not change in fast mode; a notebook that
+wants a few seconds in CI passes smaller sizes (``n_iter``, ``cv``, ``epochs``, ``max_trials``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import RandomizedSearchCV
 
 from course_pkg import _checks
-from course_pkg import fast_mode
-from course_pkg.keras_nn.training import seed_everything
+from course_pkg.keras_nn.builders import build_mlp
+from course_pkg.keras_nn.seeding import seed_everything
 
 __all__ = [
     "SEARCH_SPACE",
@@ -64,8 +65,9 @@ def build_model(
     Returns
     -------
     keras.Sequential
-        ``Input(input_shape)`` → ``n_hidden`` × ``Dense(n_neurons, relu)`` → ``Dense(1)``,
-        compiled with ``SGD(learning_rate=learning_rate)`` and mean squared error.
+        ``build_mlp([D, n_neurons, ..., n_neurons, 1])`` with ``n_hidden`` ReLU layers and a
+        linear output (a ``Flatten`` first when ``input_shape`` has several axes), compiled with
+        ``SGD(learning_rate=learning_rate)`` and mean squared error.
 
     Raises
     ------
@@ -86,10 +88,12 @@ def build_model(
     learning_rate = _checks.check_positive(learning_rate, where=where, name="learning_rate")
     if isinstance(input_shape, (int, np.integer)):
         input_shape = (int(input_shape),)
-    model = keras.Sequential([keras.Input(shape=tuple(input_shape))])
-    for _ in range(n_hidden):
-        model.add(keras.layers.Dense(n_neurons, activation="relu"))
-    model.add(keras.layers.Dense(1))
+    input_shape = tuple(input_shape)
+    hidden = [n_neurons] * n_hidden
+    if len(input_shape) == 1:
+        model = build_mlp([input_shape[0], *hidden, 1], "relu", None, name="searched_mlp")
+    else:  # images and other multi-axis samples are flattened first
+        model = build_mlp([None, *hidden, 1], "relu", None, flatten_input_shape=input_shape, name="searched_mlp")
     model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=learning_rate))
     return model
 
@@ -192,9 +196,9 @@ def randomized_search(
     X_train,
     y_train,
     *,
-    n_iter: int | None = None,
-    cv: int | None = None,
-    epochs: int | None = None,
+    n_iter: int = 10,
+    cv: int = 3,
+    epochs: int = 100,
     batch_size: int = 32,
     param_distributions: dict | None = None,
     seed: int = 42,
@@ -207,19 +211,19 @@ def randomized_search(
         Training inputs (standardise them first).
     y_train : ndarray of shape (N,)
         Training targets.
-    n_iter : int, optional
-        Hyperparameter combinations to try. Defaults to 10 (3 in fast mode).
-    cv : int, optional
-        Cross-validation folds. Defaults to 3 (2 in fast mode).
-    epochs : int, optional
-        Training epochs per fit. Defaults to 100 (2 in fast mode).
+    n_iter : int, default 10
+        Hyperparameter combinations to try.
+    cv : int, default 3
+        Cross-validation folds, >= 2.
+    epochs : int, default 100
+        Training epochs per fit.
     batch_size : int, default 32
     param_distributions : dict, optional
         ``{"model_kwargs": ModelKwargsDistribution(...)}``; see
         :func:`default_param_distributions` (the default) for the form.
     seed : int, default 42
         Seeds the sampling of combinations, the folds' model initialisation and the
-        shuffling (via :func:`~course_pkg.keras_nn.training.seed_everything`, without
+        shuffling (via :func:`~course_pkg.keras_nn.seeding.seed_everything`, without
         op determinism).
 
     Returns
@@ -262,14 +266,9 @@ def randomized_search(
     X_train = _checks.check_array(X_train, where=where, name="X_train", ndim=2)
     y_train = _checks.check_array(y_train, where=where, name="y_train")
     _checks.check_same_rows(X_train, y_train, where=where, x_name="X_train", y_name="y_train")
-    fast = fast_mode()
-    n_iter = _checks.check_int(
-        n_iter if n_iter is not None else (3 if fast else 10), where=where, name="n_iter"
-    )
-    cv = _checks.check_int(cv if cv is not None else (2 if fast else 3), where=where, name="cv", minimum=2)
-    epochs = _checks.check_int(
-        epochs if epochs is not None else (2 if fast else 100), where=where, name="epochs"
-    )
+    n_iter = _checks.check_int(n_iter, where=where, name="n_iter")
+    cv = _checks.check_int(cv, where=where, name="cv", minimum=2)
+    epochs = _checks.check_int(epochs, where=where, name="epochs")
     batch_size = _checks.check_int(batch_size, where=where, name="batch_size")
     if param_distributions is None:
         param_distributions = default_param_distributions()
@@ -355,10 +354,10 @@ def tuner_search(
     y_val,
     *,
     kind: str = "random",
-    max_trials: int | None = None,
+    max_trials: int = 10,
     directory=None,
     project_name: str = "course_tuning",
-    epochs: int | None = None,
+    epochs: int = 20,
     batch_size: int = 32,
     overwrite: bool = True,
     seed: int = 42,
@@ -376,15 +375,14 @@ def tuner_search(
         ``keras_tuner.RandomSearch`` (``max_trials`` trials of ``epochs`` epochs) or
         ``keras_tuner.Hyperband`` (many short trials, the best continued, up to ``epochs``
         epochs; ``max_trials`` does not apply).
-    max_trials : int, optional
-        Trials for the random search. Defaults to 10 (3 in fast mode).
+    max_trials : int, default 10
+        Trials for the random search.
     directory : str or path, optional
         Where Keras Tuner keeps its trials. Defaults to a new temporary directory.
     project_name : str, default "course_tuning"
         Sub-directory of ``directory`` for this search.
-    epochs : int, optional
-        Epochs per trial (Hyperband: the most any trial gets). Defaults to 20 (2 in fast
-        mode; Hyperband needs at least 2).
+    epochs : int, default 20
+        Epochs per trial (Hyperband: the most any trial gets; it needs at least 2).
     batch_size : int, default 32
     overwrite : bool, default True
         Start afresh instead of resuming a search found in ``directory/project_name``.
@@ -419,13 +417,8 @@ def tuner_search(
     _checks.check_same_rows(X_train, y_train, where=where, x_name="X_train", y_name="y_train")
     _checks.check_same_rows(X_val, y_val, where=where, x_name="X_val", y_name="y_val")
     kind = _checks.check_choice(kind, ("random", "hyperband"), where=where, name="kind")
-    fast = fast_mode()
-    max_trials = _checks.check_int(
-        max_trials if max_trials is not None else (3 if fast else 10), where=where, name="max_trials"
-    )
-    epochs = _checks.check_int(
-        epochs if epochs is not None else (2 if fast else 20), where=where, name="epochs"
-    )
+    max_trials = _checks.check_int(max_trials, where=where, name="max_trials")
+    epochs = _checks.check_int(epochs, where=where, name="epochs")
     batch_size = _checks.check_int(batch_size, where=where, name="batch_size")
     if kind == "hyperband" and epochs < 2:
         raise ValueError(f"{where}: expected epochs >= 2 for Hyperband (its max_epochs); got {epochs}.")

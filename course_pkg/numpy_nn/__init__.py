@@ -1,15 +1,17 @@
 """The from-scratch track: neural networks in NumPy (CuPy on a GPU).
 
-Modules, in the order the book meets them (imports only point down this list's dependencies:
-activations and losses <- layers <- network; optimizers are used by network):
+Modules, in the order the book meets them. Imports run one way: backend <- activations, losses
+<- layers <- network, with optimizers and batching (which import only backend) also used by
+network; nothing imports upward.
 
 ``backend``      NumPy or CuPy (``COURSE_DEVICE``), ``to_numpy``
 ``activations``  step functions, sigmoid, tanh, ReLU, softplus, softmax and their derivatives
 ``losses``       MSE, MAE, Huber and the cross-entropies, with gradients; fused softmax/sigmoid losses
 ``perceptron``   McCulloch-Pitts neurons, logic gates, the TLU and Rosenblatt's perceptron
 ``layers``       ``Dense`` and ``Dropout``; functional ``dense_forward`` / ``dense_backward``
+``optimizers``   SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam: one ``step(params, grads)``
+``batching``     ``minibatches``: one seeded permutation per epoch, contiguous slices
 ``network``      ``MLP``: forward, backward, fit, predict, evaluate
-``optimizers``   SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam; ``minibatches``
 ``gradcheck``    numeric gradients and ``check_layer``
 
 The most used names are importable from here, e.g. ``from course_pkg.numpy_nn import MLP, Adam``.
@@ -17,11 +19,12 @@ The most used names are importable from here, e.g. ``from course_pkg.numpy_nn im
 
 from course_pkg.numpy_nn.activations import get_activation, relu, sigmoid, softmax, softplus, tanh
 from course_pkg.numpy_nn.backend import get_array_module, to_numpy
+from course_pkg.numpy_nn.batching import minibatches
 from course_pkg.numpy_nn.gradcheck import check_layer, numeric_grad, numeric_vjp, rel_error
 from course_pkg.numpy_nn.layers import Dense, Dropout, dense_backward, dense_forward
 from course_pkg.numpy_nn.losses import get_loss, sigmoid_binary_crossentropy, softmax_cross_entropy
 from course_pkg.numpy_nn.network import MLP
-from course_pkg.numpy_nn.optimizers import SGD, AdaGrad, Adam, RMSProp, get_optimizer, minibatches
+from course_pkg.numpy_nn.optimizers import SGD, AdaGrad, Adam, RMSProp, get_optimizer
 from course_pkg.numpy_nn.perceptron import TLU, Perceptron
 
 __all__ = [

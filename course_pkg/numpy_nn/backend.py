@@ -4,7 +4,8 @@ Every function in ``course_pkg.numpy_nn`` writes ``xp.<op>`` where ``xp`` is
 the module returned here (or the module of the arrays it was given), so the
 same code runs unchanged on NumPy and CuPy.
 
-The choice is made by the environment variable ``COURSE_DEVICE``:
+The choice is made by the environment variable ``COURSE_DEVICE`` (read by
+``course_pkg.settings.device``):
 
 ``cpu`` (the default)
     Always NumPy. Tests and the book use this, so results never depend on
@@ -18,16 +19,15 @@ The choice is made by the environment variable ``COURSE_DEVICE``:
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 
 import numpy as np
 
+from course_pkg import settings
 from course_pkg._arrays import array_module_of  # re-exported: the track imports it from here
+from course_pkg.settings import DEVICE_CHOICES
 
 __all__ = ["get_array_module", "array_module_of", "to_numpy", "cupy_available", "DEVICE_CHOICES"]
-
-DEVICE_CHOICES = ("cpu", "gpu", "auto")
 
 
 def cupy_available() -> bool:
@@ -47,7 +47,8 @@ def get_array_module(device: str | None = None) -> ModuleType:
     ----------
     device : {"cpu", "gpu", "auto"}, optional
         Overrides the environment variable ``COURSE_DEVICE``. Defaults to
-        the variable, and to ``"cpu"`` when it is unset.
+        ``course_pkg.settings.device()``: the variable, or ``"cpu"`` when it
+        is unset.
 
     Returns
     -------
@@ -67,11 +68,10 @@ def get_array_module(device: str | None = None) -> ModuleType:
     'numpy'
     """
     if device is None:
-        device = os.environ.get("COURSE_DEVICE", "cpu").strip().lower() or "cpu"
+        device = settings.device()
     if device not in DEVICE_CHOICES:
         raise ValueError(
-            f"get_array_module: expected device (or COURSE_DEVICE) to be one of "
-            f"{', '.join(DEVICE_CHOICES)}; got {device!r}."
+            f"get_array_module: expected device to be one of {', '.join(DEVICE_CHOICES)}; got {device!r}."
         )
     if device == "cpu":
         return np

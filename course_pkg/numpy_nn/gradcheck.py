@@ -257,7 +257,7 @@ _COMMON_CAUSES = {
 }
 
 
-def check_layer(layer, X, *, rng=None, tol=1e-7, raise_on_failure=True, h=1e-5) -> dict:
+def check_layer(layer, X, *, seed=0, tol=1e-7, raise_on_failure=True, h=1e-5) -> dict:
     """Check a layer's backward pass (dX and every parameter gradient) numerically.
 
     Works with any object that follows the layer contract of
@@ -274,9 +274,9 @@ def check_layer(layer, X, *, rng=None, tol=1e-7, raise_on_failure=True, h=1e-5) 
         Input batch; copied and cast to float64. Keep it small (the check
         calls ``forward`` twice per input and parameter entry), with
         distinct, non-square sizes so that transposition errors show.
-    rng : numpy.random.Generator or int, optional
-        Source of the random upstream gradient ``dY``. Defaults to a fixed
-        seed (0), so a check is reproducible.
+    seed : None, int or numpy.random.Generator, default 0
+        Source of the random upstream gradient ``dY``. The fixed default
+        makes a check reproducible.
     tol : float, default 1e-7
         Largest relative error (see :func:`rel_error`) accepted.
     raise_on_failure : bool, default True
@@ -348,10 +348,7 @@ def check_layer(layer, X, *, rng=None, tol=1e-7, raise_on_failure=True, h=1e-5) 
             fix=" Build the layer with float64 parameters, e.g. Dense(..., dtype='float64').",
         )
     tol = _checks.check_positive(tol, where=where, name="tol")
-    if rng is None or isinstance(rng, (int, np.integer)):
-        rng = np.random.default_rng(rng if rng is not None else 0)
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{where}: expected rng as a numpy.random.Generator or int; got {type(rng).__name__}.")
+    gen = _checks.as_generator(seed, where=where)
 
     X = _checks.check_array(X, where=where, name="X")
     xp = array_module_of(X)
@@ -359,7 +356,7 @@ def check_layer(layer, X, *, rng=None, tol=1e-7, raise_on_failure=True, h=1e-5) 
 
     # Analytic gradients: one forward, one backward with a random upstream gradient.
     Y = layer.forward(X, training=False)  # (N, M)
-    dY = xp.asarray(rng.standard_normal(tuple(Y.shape)))  # (N, M), never all ones
+    dY = xp.asarray(gen.standard_normal(tuple(Y.shape)))  # (N, M), never all ones
     dX = layer.backward(dY)  # (N, D)
     if dX is None:
         raise TypeError(f"{where}: expected layer.backward(dY) to return dX; got None.")

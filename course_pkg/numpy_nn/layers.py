@@ -15,6 +15,9 @@ Its backward pass is three matrix expressions (the chain rule through ``Z``)::
 Every layer keeps ``params`` and ``grads`` dicts with identical keys, so one
 optimizer loop serves every layer (``course_pkg.numpy_nn.optimizers``).
 
+``W`` is what Keras calls a Dense layer's ``kernel`` and ``b`` its ``bias``; both
+are stored in the same layout, so weights copy one-to-one between the tracks.
+
 The same code runs on NumPy and on CuPy: parameters are created with the module
 chosen by ``course_pkg.numpy_nn.backend.get_array_module`` (``COURSE_DEVICE``).
 """
@@ -23,10 +26,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_pkg._checks import check_array, check_choice, check_fraction, check_int
+from course_pkg._checks import (
+    as_generator,
+    check_array,
+    check_choice,
+    check_float_dtype,
+    check_fraction,
+    check_int,
+)
 from course_pkg.numpy_nn.activations import get_activation
 from course_pkg.numpy_nn.backend import array_module_of, get_array_module
-from course_pkg.numpy_nn.optimizers import as_generator
 
 __all__ = ["dense_forward", "dense_backward", "Dense", "Dropout", "INITIALIZERS", "init_weights"]
 
@@ -48,14 +57,10 @@ _NORMAL_STD = 0.01
 _TRUNCATED_STD = 0.87962566103423978
 
 
-def _check_dtype(dtype, where: str) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt not in (np.float32, np.float64):
-        raise ValueError(f"{where}: expected dtype 'float32' or 'float64'; got {dtype!r}.")
-    return dt
+def _check_name(name, where: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{where}: expected name as a non-empty string such as 'hidden_1'; got {name!r}.")
+    return name
 
 
 def _truncated_normal(gen: np.random.Generator, shape, std: float) -> np.ndarray:
@@ -68,7 +73,7 @@ def _truncated_normal(gen: np.random.Generator, shape, std: float) -> np.ndarray
     return w * (std / _TRUNCATED_STD)
 
 
-def init_weights(init: str, fan_in: int, fan_out: int, rng=None) -> np.ndarray:
+def init_weights(init: str, fan_in: int, fan_out: int, seed=None) -> np.ndarray:
     """Draw a weight matrix with a named initializer (always NumPy, float64).
 
     Parameters
@@ -96,7 +101,7 @@ def init_weights(init: str, fan_in: int, fan_out: int, rng=None) -> np.ndarray:
         Number of inputs D of the layer.
     fan_out : int
         Number of units M of the layer.
-    rng : None, int or np.random.Generator, optional
+    seed : None, int or np.random.Generator, optional
         Source of randomness. Defaults to a fresh unseeded generator.
 
     Returns
@@ -118,7 +123,7 @@ def init_weights(init: str, fan_in: int, fan_out: int, rng=None) -> np.ndarray:
 
     Examples
     --------
-    >>> W = init_weights("glorot_uniform", 4, 2, rng=0)
+    >>> W = init_weights("glorot_uniform", 4, 2, seed=0)
     >>> W.shape
     (4, 2)
     >>> bool(abs(W).max() <= (6 / (4 + 2)) ** 0.5)
@@ -128,7 +133,7 @@ def init_weights(init: str, fan_in: int, fan_out: int, rng=None) -> np.ndarray:
     check_choice(init, INITIALIZERS, where=where, name="init")
     fan_in = check_int(fan_in, where=where, name="fan_in")
     fan_out = check_int(fan_out, where=where, name="fan_out")
-    gen = as_generator(rng, where=where)
+    gen = as_generator(seed, where=where)
     shape = (fan_in, fan_out)
     if init == "zeros":
         return np.zeros(shape)
@@ -234,9 +239,13 @@ def dense_backward(dY, cache):
 class Dense:
     """A fully connected layer: ``A = activation(X @ W + b)``.
 
+    Unlike ``keras.layers.Dense(units, activation)``, which learns its input
+    size from the first batch, the course's layer is told it: ``n_inputs``
+    comes first, so the weights exist (and can be counted) at once.
+
     Parameters
     ----------
-    in_features : int
+    n_inputs : int
         Number of input features D.
     units : int
         Number of units M (outputs).
@@ -247,18 +256,22 @@ class Dense:
     init : str, default "glorot_uniform"
         Weight initializer, one of ``INITIALIZERS`` (see ``init_weights``).
         Biases always start at zero.
-    rng : None, int or np.random.Generator, optional
+    seed : None, int or np.random.Generator, optional
         Randomness for the initial weights. Weights are drawn with NumPy and
         then moved to the array module, so a seed gives the same weights on
         CPU and GPU.
     dtype : {"float32", "float64"}, default "float32"
         Floating type of parameters, activations and gradients. Inputs are
         cast to it. Use float64 for gradient checks.
+    name : str, default "dense"
+        The layer's name; ``MLP`` names its layers like the Keras builders
+        (``"hidden_1"``, ..., ``"output"``).
 
     Attributes
     ----------
     params : dict of str to ndarray
-        ``{"W": (D, M), "b": (M,)}``, updated in place by optimizers.
+        ``{"W": (D, M), "b": (M,)}``, updated in place by optimizers. ``W``
+        is Keras' ``kernel``, ``b`` its ``bias``.
     grads : dict of str to ndarray
         Same keys and shapes; overwritten in place by every ``backward``.
     activation : Activation
@@ -269,11 +282,11 @@ class Dense:
     ValueError
         If a size is not positive, or the init, dtype or activation is unknown.
     TypeError
-        If a size is not an integer or ``rng`` has the wrong type.
+        If a size is not an integer or ``seed`` has the wrong type.
 
     Examples
     --------
-    >>> layer = Dense(4, 3, activation="relu", rng=0)
+    >>> layer = Dense(4, 3, activation="relu", seed=0)
     >>> Y = layer.forward(np.ones((2, 4)))
     >>> Y.shape
     (2, 3)
@@ -285,16 +298,25 @@ class Dense:
     """
 
     def __init__(
-        self, in_features, units, activation=None, *, init="glorot_uniform", rng=None, dtype="float32"
+        self,
+        n_inputs,
+        units,
+        activation=None,
+        *,
+        init="glorot_uniform",
+        seed=None,
+        dtype="float32",
+        name="dense",
     ):
         where = "Dense"
-        self.in_features = check_int(in_features, where=where, name="in_features")
+        self.n_inputs = check_int(n_inputs, where=where, name="n_inputs")
         self.units = check_int(units, where=where, name="units")
         self.activation = get_activation(activation)
         self.init = check_choice(init, INITIALIZERS, where=where, name="init")
-        self.dtype = _check_dtype(dtype, where)
+        self.dtype = check_float_dtype(dtype, where=where)
+        self.name = _check_name(name, where)
         xp = get_array_module()
-        W = init_weights(init, self.in_features, self.units, as_generator(rng, where=where))
+        W = init_weights(init, self.n_inputs, self.units, as_generator(seed, where=where))
         self.params = {
             "W": xp.asarray(W.astype(self.dtype)),
             "b": xp.zeros(self.units, dtype=self.dtype),
@@ -304,8 +326,9 @@ class Dense:
 
     def __repr__(self):
         return (
-            f"Dense(in_features={self.in_features}, units={self.units}, "
-            f"activation={self.activation.name!r}, init={self.init!r}, dtype={self.dtype.name!r})"
+            f"Dense(n_inputs={self.n_inputs}, units={self.units}, "
+            f"activation={self.activation.name!r}, init={self.init!r}, dtype={self.dtype.name!r}, "
+            f"name={self.name!r})"
         )
 
     @property
@@ -321,7 +344,7 @@ class Dense:
         >>> Dense(13, 10).count_params()
         140
         """
-        return self.in_features * self.units + self.units
+        return self.n_inputs * self.units + self.units
 
     def forward(self, X, training=False):
         """Compute ``activation(X @ W + b)`` and remember what backward needs.
@@ -343,7 +366,7 @@ class Dense:
         ValueError
             If X is not 2-D with D columns, or holds NaN or infinity.
         """
-        X = check_array(X, where="Dense.forward", name="X", shape=(None, self.in_features), xp=self.xp)
+        X = check_array(X, where="Dense.forward", name="X", shape=(None, self.n_inputs), xp=self.xp)
         return self._forward(X, training=training)
 
     def backward(self, dY, need_dX=True):
@@ -418,9 +441,13 @@ class Dropout:
     ----------
     rate : float
         Probability of dropping an input, in [0, 1).
-    rng : None, int or np.random.Generator, optional
+    seed : None, int or np.random.Generator, optional
         Randomness for the masks. The masks are drawn with NumPy (then moved to
         the array module), so a seed gives the same masks on CPU and GPU.
+        ``reseed`` replaces it later (``MLP.fit`` does, so that one seed
+        drives a whole training run).
+    name : str, default "dropout"
+        The layer's name.
 
     Attributes
     ----------
@@ -434,7 +461,7 @@ class Dropout:
 
     Examples
     --------
-    >>> drop = Dropout(0.5, rng=0)
+    >>> drop = Dropout(0.5, seed=0)
     >>> X = np.ones((2, 4))
     >>> bool((drop.forward(X) == X).all())  # evaluation: identity
     True
@@ -442,16 +469,34 @@ class Dropout:
     [0.0, 2.0]
     """
 
-    def __init__(self, rate, rng=None):
+    def __init__(self, rate, seed=None, *, name="dropout"):
         self.rate = check_fraction(rate, where="Dropout", name="rate")
-        self._rng = as_generator(rng, where="Dropout")
+        self.name = _check_name(name, "Dropout")
+        self._generator = as_generator(seed, where="Dropout")
         self.params = {}
         self.grads = {}
         self._mask = None
         self._forwarded = False
 
     def __repr__(self):
-        return f"Dropout(rate={self.rate})"
+        return f"Dropout(rate={self.rate}, name={self.name!r})"
+
+    def reseed(self, seed) -> None:
+        """Draw the following masks from ``seed`` (None, an int or a ``numpy.random.Generator``).
+
+        A shared ``Generator`` continues its stream: ``MLP.fit`` passes the one generator of the
+        run to every Dropout layer, so shuffling and masks all follow from one seed.
+
+        Examples
+        --------
+        >>> drop = Dropout(0.5)
+        >>> drop.reseed(0)
+        >>> first = drop.forward(np.ones((1, 6)), training=True)
+        >>> drop.reseed(0)
+        >>> bool((drop.forward(np.ones((1, 6)), training=True) == first).all())
+        True
+        """
+        self._generator = as_generator(seed, where="Dropout.reseed")
 
     def count_params(self) -> int:
         """Return 0: dropout has no parameters."""
@@ -522,7 +567,7 @@ class Dropout:
             self._mask = None
             return X
         xp = array_module_of(X)
-        keep = self._rng.random(X.shape) >= self.rate  # (N, M) bool
+        keep = self._generator.random(X.shape) >= self.rate  # (N, M) bool
         scale = X.dtype.type(1.0 / (1.0 - self.rate))
         self._mask = xp.asarray(keep * scale)  # (N, M), X's dtype
         return X * self._mask  # (N, M)

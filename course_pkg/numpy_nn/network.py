@@ -17,6 +17,11 @@ simply ``(probs - Y) / N``: stable, and no softmax Jacobian is needed.
 ``fit`` runs the same mini-batch loop as Keras and returns a history dict
 shaped like ``keras.callbacks.History.history``, so the same plotting code
 serves both tracks of the course.
+
+The layers are named as ``course_pkg.keras_nn.builders.build_mlp`` names the
+layers of the same network (``"hidden_1"``, ``"dropout_1"``, ...,
+``"output"``), and ``params()`` is keyed ``"<layer>/W"`` and ``"<layer>/b"``,
+where Keras writes ``"<layer>/kernel"`` and ``"<layer>/bias"``.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_pkg._checks import (
+    as_generator,
     check_array,
     check_choice,
+    check_float_dtype,
     check_fraction,
     check_int,
     check_labels,
@@ -36,10 +43,11 @@ from course_pkg._checks import (
     format_shape,
 )
 from course_pkg.numpy_nn.activations import get_activation
-from course_pkg.numpy_nn.backend import array_module_of, to_numpy
-from course_pkg.numpy_nn.layers import INITIALIZERS, Dense, Dropout, _check_dtype
+from course_pkg.numpy_nn.backend import to_numpy
+from course_pkg.numpy_nn.batching import minibatches
+from course_pkg.numpy_nn.layers import INITIALIZERS, Dense, Dropout
 from course_pkg.numpy_nn.losses import get_loss, sigmoid_binary_crossentropy, softmax_cross_entropy
-from course_pkg.numpy_nn.optimizers import as_generator, get_optimizer, minibatches
+from course_pkg.numpy_nn.optimizers import get_optimizer
 
 __all__ = ["MLP"]
 
@@ -79,10 +87,10 @@ class MLP:
     dropout : float, default 0.0
         Dropout rate in [0, 1) applied after each hidden layer during
         training; 0 adds no Dropout layers.
-    rng : None, int or np.random.Generator, optional
+    seed : None, int or np.random.Generator, optional
         Seed of the initial weights, the dropout masks and, unless ``fit`` is
         given its own, the shuffling. The same seed gives the same model and
-        the same training run.
+        the same training run; a ``Generator`` shares one stream.
     dtype : {"float32", "float64"}, default "float32"
         Floating type of parameters and computations (float64 for gradient
         checks).
@@ -95,7 +103,8 @@ class MLP:
     loss : str
         Canonical loss name.
     layers : list of Dense and Dropout
-        ``Dense, [Dropout,] Dense, [Dropout,] ..., Dense``.
+        ``Dense, [Dropout,] Dense, [Dropout,] ..., Dense``, named
+        ``"hidden_1", ["dropout_1",] "hidden_2", ..., "output"``.
     is_classifier : bool
         True for cross-entropy losses: ``fit`` and ``evaluate`` then report
         accuracy.
@@ -112,20 +121,23 @@ class MLP:
 
     Notes
     -----
-    Parameter keys in ``params()`` and ``grads()`` are ``"<i>.<name>"``,
-    where ``i`` is the index of the layer in ``layers`` (Dropout layers take
-    an index too) and ``name`` is ``W`` or ``b``.
+    Parameter keys in ``params()`` and ``grads()`` are ``"<layer>/W"`` and
+    ``"<layer>/b"``, with the layer names of the Keras builder
+    ``build_mlp(layer_sizes)``: ``params()["hidden_1/W"]`` is the weight
+    ``model.get_layer("hidden_1").kernel`` of the Keras twin (variable path
+    ``"hidden_1/kernel"``), of the same shape (D, M), and ``"output/b"`` is
+    ``model.get_layer("output").bias``.
 
     Examples
     --------
-    >>> model = MLP([13, 10, 10, 1], output_activation="linear", rng=0)
+    >>> model = MLP([13, 10, 10, 1], output_activation="linear", seed=0)
     >>> model.loss, model.count_params()
     ('mse', 261)
     >>> X = np.zeros((4, 13))
     >>> model.forward(X).shape
     (4, 1)
-    >>> sorted(model.params())
-    ['0.W', '0.b', '1.W', '1.b', '2.W', '2.b']
+    >>> list(model.params())
+    ['hidden_1/W', 'hidden_1/b', 'hidden_2/W', 'hidden_2/b', 'output/W', 'output/b']
     """
 
     def __init__(
@@ -137,7 +149,7 @@ class MLP:
         *,
         init=None,
         dropout=0.0,
-        rng=None,
+        seed=None,
         dtype="float32",
     ):
         where = "MLP"
@@ -163,20 +175,24 @@ class MLP:
             check_choice(init, INITIALIZERS, where=where, name="init")
         self.init = init
         self.dropout = check_fraction(dropout, where=where, name="dropout")
-        self.dtype = _check_dtype(dtype, where)
-        self._rng = as_generator(rng, where=where)
+        self.dtype = check_float_dtype(dtype, where=where)
+        self._generator = as_generator(seed, where=where)
         self.optimizer = None  # the optimizer of the last fit, kept for inspection
 
         self.layers = []
         n_dense = len(self.layer_sizes) - 1
         for i, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
-            act = output if i == n_dense - 1 else hidden
+            is_output = i == n_dense - 1
+            act = output if is_output else hidden
             layer_init = init
             if layer_init is None:
                 layer_init = "he_normal" if act.name == "relu" else "glorot_uniform"
-            self.layers.append(Dense(fan_in, fan_out, act, init=layer_init, rng=self._rng, dtype=self.dtype))
-            if self.dropout > 0 and i < n_dense - 1:
-                self.layers.append(Dropout(self.dropout, rng=self._rng))
+            name = "output" if is_output else f"hidden_{i + 1}"
+            self.layers.append(
+                Dense(fan_in, fan_out, act, init=layer_init, seed=self._generator, dtype=self.dtype, name=name)
+            )
+            if self.dropout > 0 and not is_output:
+                self.layers.append(Dropout(self.dropout, seed=self._generator, name=f"dropout_{i + 1}"))
 
     def _choose_loss(self, loss, output_name):
         where = "MLP"
@@ -227,7 +243,7 @@ class MLP:
 
     @property
     def _dense_layers(self):
-        return [(i, layer) for i, layer in enumerate(self.layers) if isinstance(layer, Dense)]
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
 
     @property
     def xp(self):
@@ -245,19 +261,20 @@ class MLP:
         return sum(layer.count_params() for layer in self.layers)
 
     def params(self) -> dict:
-        """Return every parameter in one flat dict, keyed ``"<layer index>.<name>"``.
+        """Return every parameter in one flat dict, keyed ``"<layer name>/<W or b>"``.
 
         The values are the layers' own arrays (not copies): an optimizer that
-        updates them in place trains the model.
+        updates them in place trains the model. ``"hidden_1/W"`` corresponds to
+        Keras' ``"hidden_1/kernel"``, ``"hidden_1/b"`` to ``"hidden_1/bias"``.
         """
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.params.items()}
 
     def grads(self) -> dict:
         """Return every gradient, with the same keys as ``params()``.
 
         The arrays are overwritten in place by each ``loss_and_grads``.
         """
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+        return {f"{layer.name}/{k}": v for layer in self.layers for k, v in layer.grads.items()}
 
     def get_weights(self) -> list:
         """Return ``[W1, b1, W2, b2, ...]`` as NumPy copies, in Keras' layout.
@@ -267,7 +284,7 @@ class MLP:
         copied between the two tracks.
         """
         weights = []
-        for _, layer in self._dense_layers:
+        for layer in self._dense_layers:
             for key in ("W", "b"):
                 arr = to_numpy(layer.params[key])
                 weights.append(arr.copy() if arr is layer.params[key] else arr)
@@ -302,14 +319,14 @@ class MLP:
                 f"got {len(weights)}."
             )
         checked = []
-        for j, (value, (_, layer), key) in enumerate(
+        for j, (value, layer, key) in enumerate(
             zip(weights, [d for d in dense for _ in (0, 1)], ["W", "b"] * len(dense))
         ):
             target = layer.params[key]
             arr = check_array(value, where=where, name=f"weights[{j}]", xp=layer.xp)
             if arr.shape != target.shape:
                 raise ValueError(
-                    f"{where}: expected weights[{j}] ({key} of the Dense layer {layer.in_features} -> "
+                    f"{where}: expected weights[{j}] ({layer.name}/{key}, Dense {layer.n_inputs} -> "
                     f"{layer.units}) of shape {format_shape(target.shape)}; got {format_shape(arr.shape)}."
                 )
             checked.append((target, arr))
@@ -321,21 +338,22 @@ class MLP:
 
         Examples
         --------
-        >>> print(MLP([4, 8, 3], rng=0).summary())
+        >>> print(MLP([4, 8, 3], dropout=0.5, seed=0).summary())
         Layer (type)              Output Shape      Param #
         ===================================================
-        0 Dense (relu)            (None, 8)              40
-        1 Dense (softmax)         (None, 3)              27
+        hidden_1 (Dense, relu)    (None, 8)              40
+        dropout_1 (Dropout, 0.5)  (None, 8)               0
+        output (Dense, softmax)   (None, 3)              27
         ===================================================
         Total params: 67
         """
         rows = []
-        for i, layer in enumerate(self.layers):
+        for layer in self.layers:
             if isinstance(layer, Dense):
-                kind, units = f"Dense ({layer.activation.name})", layer.units
+                kind, units = f"Dense, {layer.activation.name}", layer.units
             else:
-                kind, units = f"Dropout ({layer.rate:g})", rows[-1][1]
-            rows.append((f"{i} {kind}", units, f"{layer.count_params():,}"))
+                kind, units = f"Dropout, {layer.rate:g}", rows[-1][1]
+            rows.append((f"{layer.name} ({kind})", units, f"{layer.count_params():,}"))
         line = "=" * 51
         text = [f"{'Layer (type)':<26}{'Output Shape':<18}{'Param #':>7}", line]
         text += [f"{name:<26}{f'(None, {units})':<18}{count:>7}" for name, units, count in rows]
@@ -501,26 +519,28 @@ class MLP:
 
     # ------------------------------------------------------------------ training
 
-    def _diagnose_nonfinite(self, X=None, lr=None):
+    def _diagnose_nonfinite(self, X=None, learning_rate=None):
         """Say which layer went non-finite (a parameter, else the first overflowing output) and why."""
         xp = self.xp
-        fix = "use a smaller learning rate" + (f" (lr={lr:g} now)" if lr is not None else "")
-        for i, layer in self._dense_layers:
+        fix = "use a smaller learning rate" + (
+            f" (learning_rate={learning_rate:g} now)" if learning_rate is not None else ""
+        )
+        for layer in self._dense_layers:
             for key, value in layer.params.items():
                 if not bool(xp.isfinite(value).all()):
                     return (
-                        f"Parameter {i}.{key} of layer {i} (Dense {layer.in_features} -> {layer.units}) "
-                        f"holds NaN or infinity: training diverged; {fix}."
+                        f"Parameter {layer.name}/{key} of layer {layer.name} (Dense {layer.n_inputs} -> "
+                        f"{layer.units}) holds NaN or infinity: training diverged; {fix}."
                     )
         if X is not None:
             A = X
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                for i, layer in enumerate(self.layers):
+                for layer in self.layers:
                     A = layer._forward(A)
                     if isinstance(layer, Dense) and not bool(xp.isfinite(A).all()):
                         largest = float(xp.abs(layer.params["W"]).max())
                         return (
-                            f"The output of layer {i} (Dense {layer.in_features} -> {layer.units}) "
+                            f"The output of layer {layer.name} (Dense {layer.n_inputs} -> {layer.units}) "
                             f"overflowed to NaN or infinity; its largest weight is {largest:.3g} in "
                             f"magnitude. If this happened during training, training diverged: {fix}; "
                             "otherwise scale the inputs (e.g. standardize them)."
@@ -534,11 +554,11 @@ class MLP:
         *,
         epochs,
         batch_size=32,
-        optimizer="sgd",
+        optimizer="adam",
         validation_data=None,
         shuffle=True,
         verbose=1,
-        rng=None,
+        seed=None,
     ) -> dict:
         """Train with mini-batch gradient descent; return the per-epoch history.
 
@@ -552,10 +572,11 @@ class MLP:
             Passes over the training set, >= 1.
         batch_size : int, default 32
             Samples per update; the last batch of an epoch keeps the remainder.
-        optimizer : str or Optimizer, default "sgd"
+        optimizer : str or Optimizer, default "adam"
             A name for ``get_optimizer`` (a fresh optimizer with its default
-            hyperparameters) or an optimizer instance, whose state carries over
-            between ``fit`` calls.
+            hyperparameters; ``"adam"`` has Keras' ``learning_rate=0.001``, as
+            in ``course_pkg.keras_nn.compile.compile_for``) or an optimizer
+            instance, whose state carries over between ``fit`` calls.
         validation_data : tuple (X_val, y_val), optional
             Evaluated at the end of every epoch.
         shuffle : bool, default True
@@ -563,9 +584,9 @@ class MLP:
         verbose : {0, 1, 2}, default 1
             0 prints nothing, 1 shows a progress bar over epochs, 2 prints
             one line per epoch.
-        rng : None, int or np.random.Generator, optional
+        seed : None, int or np.random.Generator, optional
             Seed of the shuffling (and dropout). Defaults to the model's own
-            generator, seeded by ``MLP(rng=...)``.
+            generator, seeded by ``MLP(seed=...)``.
 
         Returns
         -------
@@ -610,10 +631,10 @@ class MLP:
                 )
             X_val = self._check_X(validation_data[0], f"{where} (validation_data)")
             val = (X_val, self._check_y(validation_data[1], X_val, f"{where} (validation_data)"))
-        gen = self._rng if rng is None else as_generator(rng, where=where)
+        gen = self._generator if seed is None else as_generator(seed, where=where)
         for layer in self.layers:
             if isinstance(layer, Dropout):
-                layer._rng = gen  # one stream for the whole run: reproducible from one seed
+                layer.reseed(gen)  # one stream for the whole run: reproducible from one seed
 
         history = {"loss": []}
         if self.is_classifier:
@@ -640,7 +661,7 @@ class MLP:
                 for epoch in epoch_iter:
                     total_loss = 0.0
                     correct = 0
-                    for batch, idx in enumerate(minibatches(n, batch_size, shuffle=shuffle, rng=gen)):
+                    for batch, idx in enumerate(minibatches(n, batch_size, shuffle=shuffle, seed=gen)):
                         if xp is not np:
                             idx = xp.asarray(idx)
                         Xb, yb = X[idx], y[idx]  # (B, D), (B,) or (B, C)
@@ -649,7 +670,7 @@ class MLP:
                             raise FloatingPointError(
                                 f"{where}: the loss became non-finite at epoch {epoch + 1}, "
                                 f"batch {batch + 1}. "
-                                f"{self._diagnose_nonfinite(Xb, lr=getattr(opt, 'lr', None))}"
+                                f"{self._diagnose_nonfinite(Xb, getattr(opt, 'learning_rate', None))}"
                             )
                         self._backward(d_out)
                         opt.step(params, grads)
@@ -662,7 +683,7 @@ class MLP:
                     if not all(bool(xp.isfinite(p).all()) for p in params.values()):
                         raise FloatingPointError(
                             f"{where}: after epoch {epoch + 1}: "
-                            f"{self._diagnose_nonfinite(lr=getattr(opt, 'lr', None))}"
+                            f"{self._diagnose_nonfinite(learning_rate=getattr(opt, 'learning_rate', None))}"
                         )
                     if val is not None:
                         scores = self._evaluate(*val)

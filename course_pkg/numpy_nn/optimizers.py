@@ -1,11 +1,11 @@
-"""Gradient-descent optimizers with one interface, and the mini-batch loop.
+"""Gradient-descent optimizers with one interface.
 
 Every optimizer has the same method::
 
     optimizer.step(params, grads)
 
 where ``params`` and ``grads`` are dicts with identical keys (unique across
-the model, e.g. ``"0.W"``, ``"0.b"``, ``"1.W"``...). Each parameter array is
+the model, e.g. ``"hidden_1/W"``, ``"hidden_1/b"``, ``"output/W"``...). Each parameter array is
 updated **in place**, so the layer that holds it sees the new values without
 being told. The optimizer keeps its state (velocities, accumulators, moments)
 per key, created on first use with the parameter's shape, dtype and array
@@ -17,16 +17,15 @@ advances once per call, so calling ``step`` once per layer would count one
 update several times.
 
 The update rules follow Keras 3 (``keras.optimizers``) exactly, so the same
-hyperparameters give the same trajectory in both tracks of the course:
+hyperparameters give the same trajectory in both tracks of the course. The
+learning rate is the keyword ``learning_rate``, as in Keras 3; inside the
+update rules below ``lr`` abbreviates it:
 
 * ``SGD``: velocity form ``v = momentum * v - lr * g; p += v``;
 * ``AdaGrad``: accumulator starts at 0.1, epsilon inside the square root;
 * ``RMSProp``: epsilon inside the square root;
 * ``Adam``: bias correction folded into the step size, epsilon added to
   ``sqrt(v)`` outside the correction.
-
-``minibatches`` yields the index batches of one epoch: one seeded
-permutation, contiguous slices, the last partial batch kept.
 """
 
 from __future__ import annotations
@@ -34,12 +33,11 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
-from typing import Iterator, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from course_pkg import _checks
-from course_pkg._checks import as_generator  # re-exported: layers, network and perceptron use it
 from course_pkg.numpy_nn.backend import array_module_of
 
 __all__ = [
@@ -49,8 +47,6 @@ __all__ = [
     "RMSProp",
     "Adam",
     "get_optimizer",
-    "minibatches",
-    "as_generator",
 ]
 
 
@@ -62,37 +58,36 @@ class Optimizer:
 
     Attributes
     ----------
-    lr : float
-        The learning rate.
+    learning_rate : float
+        The learning rate (``lr`` in the update rules).
     t : int
         Number of ``step`` calls since construction or the last ``reset()``.
     state : dict of str to dict of str to ndarray
-        Per-parameter state, e.g. ``state["0.W"]["velocity"]``; empty until
-        the first step.
+        Per-parameter state, e.g. ``state["hidden_1/W"]["velocity"]``; empty
+        until the first step.
     """
 
-    _defaults: dict = {"lr": 0.01}
+    _defaults: dict = {"learning_rate": 0.01}
     _state_names: tuple = ()
 
-    def __init__(self, lr=None, *, learning_rate=None):
+    def __init__(self, learning_rate):
         where = type(self).__name__
-        if lr is not None and learning_rate is not None:
-            raise TypeError(
-                f"{where}: expected the learning rate once, as lr= or as learning_rate=; "
-                f"got both (lr={lr!r}, learning_rate={learning_rate!r}). Pass only one."
-            )
-        if lr is None:
-            lr = learning_rate if learning_rate is not None else self._defaults["lr"]
-        self.lr = _checks.check_positive(lr, where=where, name="lr")
+        self.learning_rate = _checks.check_positive(learning_rate, where=where, name="learning_rate")
         self.t = 0
         self.state: dict[str, dict] = {}
 
     @classmethod
     def _reject_unknown(cls, kwargs: dict) -> None:
-        """Raise ``TypeError`` for keyword arguments the optimizer does not take."""
+        """Raise ``TypeError`` for keyword arguments the optimizer does not take (``lr`` included)."""
         if not kwargs:
             return
-        known = ["lr", "learning_rate", *[k for k in cls._defaults if k != "lr"]]
+        known = list(cls._defaults)
+        if "lr" in kwargs:
+            # Keras 3 refuses lr= too; TensorFlow 2.11-2.15 silently ignored it, so it must not pass.
+            raise TypeError(
+                f"{cls.__name__}: expected the learning rate as learning_rate=; got lr={kwargs['lr']!r}. "
+                f"Write {cls.__name__}(learning_rate={kwargs['lr']!r}), as in Keras 3."
+            )
         name = sorted(kwargs)[0]
         close = difflib.get_close_matches(name, known, n=1)
         fix = f"Did you mean {close[0]}=?" if close else "Remove it."
@@ -165,8 +160,8 @@ class Optimizer:
         Parameters
         ----------
         params : dict of str to ndarray
-            The parameters, e.g. ``{"0.W": W, "0.b": b}``; floating-point
-            arrays, changed in place.
+            The parameters, e.g. ``{"hidden_1/W": W, "hidden_1/b": b}``;
+            floating-point arrays, changed in place.
         grads : dict of str to ndarray
             ``grads[key]`` is dL/d``params[key]``, with the same shape.
 
@@ -205,9 +200,9 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    lr : float, optional
-        Learning rate, > 0. Defaults to 0.01. ``learning_rate=`` (the Keras
-        name) is accepted instead; giving both raises ``TypeError``.
+    learning_rate : float, default 0.01
+        Learning rate, > 0 (``lr`` in the update rule below). ``lr=`` is
+        refused with a ``TypeError``, as in Keras 3.
     momentum : float, default 0.0
         Momentum factor in [0, 1).
     nesterov : bool, default False
@@ -216,9 +211,10 @@ class SGD(Optimizer):
     Raises
     ------
     ValueError
-        If ``lr <= 0`` or ``momentum`` is outside [0, 1).
+        If ``learning_rate <= 0`` or ``momentum`` is outside [0, 1).
     TypeError
-        For unknown keyword arguments or a non-boolean ``nesterov``.
+        For unknown keyword arguments (``lr`` included) or a non-boolean
+        ``nesterov``.
 
     Notes
     -----
@@ -241,7 +237,7 @@ class SGD(Optimizer):
     --------
     >>> import numpy as np
     >>> W = np.array([1.0, 2.0])
-    >>> opt = SGD(lr=0.1, momentum=0.9)
+    >>> opt = SGD(learning_rate=0.1, momentum=0.9)
     >>> opt.step({"W": W}, {"W": np.array([1.0, -1.0])})
     >>> W                     # velocity = -0.1 * g
     array([0.9, 2.1])
@@ -250,12 +246,12 @@ class SGD(Optimizer):
     array([0.71, 2.29])
     """
 
-    _defaults = {"lr": 0.01, "momentum": 0.0, "nesterov": False}
+    _defaults = {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False}
     _state_names = ("velocity",)
 
-    def __init__(self, lr=None, momentum=0.0, nesterov=False, *, learning_rate=None, **kwargs):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         self._reject_unknown(kwargs)
-        super().__init__(lr, learning_rate=learning_rate)
+        super().__init__(learning_rate)
         self.momentum = _checks.check_fraction(momentum, where="SGD", name="momentum")
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"SGD: expected nesterov as True or False; got {nesterov!r}.")
@@ -266,14 +262,15 @@ class SGD(Optimizer):
         return super()._init_state(p) if self.momentum else {}
 
     def _update(self, p, g, state) -> None:
+        lr = self.learning_rate
         if not self.momentum:
-            p -= self.lr * g
+            p -= lr * g
             return
         v = state["velocity"]
         v *= self.momentum
-        v -= self.lr * g
+        v -= lr * g
         if self.nesterov:
-            p += self.momentum * v - self.lr * g
+            p += self.momentum * v - lr * g
         else:
             p += v
 
@@ -283,9 +280,8 @@ class AdaGrad(Optimizer):
 
     Parameters
     ----------
-    lr : float, optional
-        Learning rate, > 0. Defaults to 0.001. ``learning_rate=`` is
-        accepted instead; giving both raises ``TypeError``.
+    learning_rate : float, default 0.001
+        Learning rate, > 0 (``lr`` in the update rule below).
     initial_accumulator_value : float, default 0.1
         Starting value of every accumulator, >= 0 (Keras' default).
     epsilon : float, default 1e-7
@@ -294,9 +290,10 @@ class AdaGrad(Optimizer):
     Raises
     ------
     ValueError
-        If ``lr <= 0``, ``epsilon <= 0`` or ``initial_accumulator_value < 0``.
+        If ``learning_rate <= 0``, ``epsilon <= 0`` or
+        ``initial_accumulator_value < 0``.
     TypeError
-        For unknown keyword arguments.
+        For unknown keyword arguments (``lr`` included).
 
     Notes
     -----
@@ -310,25 +307,17 @@ class AdaGrad(Optimizer):
     --------
     >>> import numpy as np
     >>> W = np.array([1.0])
-    >>> AdaGrad(lr=0.5).step({"W": W}, {"W": np.array([0.3])})
+    >>> AdaGrad(learning_rate=0.5).step({"W": W}, {"W": np.array([0.3])})
     >>> W                     # 1 - 0.5 * 0.3 / sqrt(0.1 + 0.09 + 1e-7)
     array([0.65587...])
     """
 
-    _defaults = {"lr": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7}
+    _defaults = {"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7}
     _state_names = ("accumulator",)
 
-    def __init__(
-        self,
-        lr=None,
-        initial_accumulator_value=0.1,
-        epsilon=1e-7,
-        *,
-        learning_rate=None,
-        **kwargs,
-    ):
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
         self._reject_unknown(kwargs)
-        super().__init__(lr, learning_rate=learning_rate)
+        super().__init__(learning_rate)
         value = initial_accumulator_value
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
             0 <= value < math.inf
@@ -347,7 +336,7 @@ class AdaGrad(Optimizer):
     def _update(self, p, g, state) -> None:
         acc = state["accumulator"]
         acc += g * g
-        p -= self.lr * g / (acc + self.epsilon) ** 0.5
+        p -= self.learning_rate * g / (acc + self.epsilon) ** 0.5
 
 
 class RMSProp(Optimizer):
@@ -355,9 +344,8 @@ class RMSProp(Optimizer):
 
     Parameters
     ----------
-    lr : float, optional
-        Learning rate, > 0. Defaults to 0.001. ``learning_rate=`` is
-        accepted instead; giving both raises ``TypeError``.
+    learning_rate : float, default 0.001
+        Learning rate, > 0 (``lr`` in the update rule below).
     rho : float, default 0.9
         Decay of the running mean of squared gradients, in [0, 1).
     momentum : float, default 0.0
@@ -368,10 +356,10 @@ class RMSProp(Optimizer):
     Raises
     ------
     ValueError
-        If ``lr <= 0``, ``epsilon <= 0``, or ``rho`` or ``momentum`` is
-        outside [0, 1).
+        If ``learning_rate <= 0``, ``epsilon <= 0``, or ``rho`` or
+        ``momentum`` is outside [0, 1).
     TypeError
-        For unknown keyword arguments.
+        For unknown keyword arguments (``lr`` included).
 
     Notes
     -----
@@ -393,18 +381,16 @@ class RMSProp(Optimizer):
     --------
     >>> import numpy as np
     >>> W = np.array([1.0])
-    >>> RMSProp(lr=0.01).step({"W": W}, {"W": np.array([2.0])})
+    >>> RMSProp(learning_rate=0.01).step({"W": W}, {"W": np.array([2.0])})
     >>> W                     # 1 - 0.01 * 2 / sqrt(0.1 * 4 + 1e-7): about 3.16 * lr
     array([0.96837...])
     """
 
-    _defaults = {"lr": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7}
+    _defaults = {"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7}
 
-    def __init__(
-        self, lr=None, rho=0.9, momentum=0.0, epsilon=1e-7, *, learning_rate=None, **kwargs
-    ):
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, **kwargs):
         self._reject_unknown(kwargs)
-        super().__init__(lr, learning_rate=learning_rate)
+        super().__init__(learning_rate)
         self.rho = _checks.check_fraction(rho, where="RMSProp", name="rho")
         self.momentum = _checks.check_fraction(momentum, where="RMSProp", name="momentum")
         self.epsilon = _check_epsilon(epsilon, "RMSProp")
@@ -420,7 +406,7 @@ class RMSProp(Optimizer):
         v = state["velocity"]
         v *= self.rho
         v += (1.0 - self.rho) * (g * g)
-        increment = self.lr * g / (v + self.epsilon) ** 0.5
+        increment = self.learning_rate * g / (v + self.epsilon) ** 0.5
         if self.momentum:
             buffer = state["momentum"]
             buffer *= self.momentum
@@ -435,9 +421,8 @@ class Adam(Optimizer):
 
     Parameters
     ----------
-    lr : float, optional
-        Learning rate, > 0. Defaults to 0.001. ``learning_rate=`` is
-        accepted instead; giving both raises ``TypeError``.
+    learning_rate : float, default 0.001
+        Learning rate, > 0 (``lr`` in the update rule below).
     beta_1 : float, default 0.9
         Decay of the first-moment (mean) estimate, in [0, 1).
     beta_2 : float, default 0.999
@@ -450,9 +435,10 @@ class Adam(Optimizer):
     Raises
     ------
     ValueError
-        If ``lr <= 0``, ``epsilon <= 0``, or a beta is outside [0, 1).
+        If ``learning_rate <= 0``, ``epsilon <= 0``, or a beta is outside
+        [0, 1).
     TypeError
-        For unknown keyword arguments.
+        For unknown keyword arguments (``lr`` included).
 
     Notes
     -----
@@ -474,26 +460,24 @@ class Adam(Optimizer):
     --------
     >>> import numpy as np
     >>> W = np.array([1.0, 1.0])
-    >>> Adam(lr=0.01).step({"W": W}, {"W": np.array([0.5, -50.0])})
+    >>> Adam(learning_rate=0.01).step({"W": W}, {"W": np.array([0.5, -50.0])})
     >>> W.round(5)            # the first step is about lr whatever the gradient's size
     array([0.99, 1.01])
     """
 
-    _defaults = {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}
+    _defaults = {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}
     _state_names = ("m", "v")
 
-    def __init__(
-        self, lr=None, beta_1=0.9, beta_2=0.999, epsilon=1e-7, *, learning_rate=None, **kwargs
-    ):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         self._reject_unknown(kwargs)
-        super().__init__(lr, learning_rate=learning_rate)
+        super().__init__(learning_rate)
         self.beta_1 = _checks.check_fraction(beta_1, where="Adam", name="beta_1")
         self.beta_2 = _checks.check_fraction(beta_2, where="Adam", name="beta_2")
         self.epsilon = _check_epsilon(epsilon, "Adam")
 
     def _update(self, p, g, state) -> None:
         # self.t was incremented by step() before the first parameter is updated.
-        alpha = self.lr * math.sqrt(1.0 - self.beta_2**self.t) / (1.0 - self.beta_1**self.t)
+        alpha = self.learning_rate * math.sqrt(1.0 - self.beta_2**self.t) / (1.0 - self.beta_1**self.t)
         m, v = state["m"], state["v"]
         m += (1.0 - self.beta_1) * (g - m)
         v += (1.0 - self.beta_2) * (g * g - v)
@@ -521,8 +505,9 @@ def get_optimizer(name_or_instance, **kwargs) -> Optimizer:
         ``"rmsprop"``, ``"adam"`` (case-insensitive), or an ``Optimizer``,
         which is returned unchanged.
     **kwargs
-        Hyperparameters passed to the constructor, e.g. ``lr=0.1``; they
-        override the presets of ``"momentum"`` and ``"nesterov"``.
+        Hyperparameters passed to the constructor, e.g.
+        ``learning_rate=0.1``; they override the presets of ``"momentum"``
+        and ``"nesterov"``.
 
     Returns
     -------
@@ -538,10 +523,10 @@ def get_optimizer(name_or_instance, **kwargs) -> Optimizer:
 
     Examples
     --------
-    >>> get_optimizer("momentum", lr=0.1)
-    SGD(lr=0.1, momentum=0.9, nesterov=False)
+    >>> get_optimizer("momentum", learning_rate=0.1)
+    SGD(learning_rate=0.1, momentum=0.9, nesterov=False)
     >>> get_optimizer("adam")
-    Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)
+    Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)
     """
     if isinstance(name_or_instance, Optimizer):
         if kwargs:
@@ -564,57 +549,3 @@ def get_optimizer(name_or_instance, **kwargs) -> Optimizer:
     cls, preset = _OPTIMIZERS[key]
     return cls(**{**preset, **kwargs})
 
-
-def minibatches(
-    n_samples: int, batch_size: int, *, shuffle: bool = True, rng=None
-) -> Iterator[np.ndarray]:
-    """Yield the index batches of one epoch.
-
-    The indices ``0 .. n_samples-1`` are permuted once (when ``shuffle``)
-    and cut into contiguous slices of ``batch_size``; the last batch keeps
-    the remainder, so every index appears exactly once per epoch (no
-    sampling with replacement).
-
-    Parameters
-    ----------
-    n_samples : int
-        Number of samples N, >= 1.
-    batch_size : int
-        Samples per batch, >= 1; larger than N gives one batch of N.
-    shuffle : bool, default True
-        Permute the indices; ``False`` yields them in order.
-    rng : None, int or numpy.random.Generator, optional
-        Source of the permutation (see ``as_generator``). Pass one
-        ``Generator`` for the whole training run, so each epoch (each call)
-        gets a new order and the run is reproducible from its seed. An int
-        gives the same order on every call.
-
-    Yields
-    ------
-    ndarray of shape (B,)
-        Integer indices of one batch, ``B = batch_size`` except possibly
-        for the last batch; use them as ``X[idx], y[idx]``.
-
-    Raises
-    ------
-    TypeError, ValueError
-        If ``n_samples`` or ``batch_size`` is not an integer >= 1, or
-        ``rng`` is invalid. Raised at the call, not at the first batch.
-
-    Examples
-    --------
-    >>> [idx.tolist() for idx in minibatches(5, 2, shuffle=False)]
-    [[0, 1], [2, 3], [4]]
-    >>> gen = np.random.default_rng(0)
-    >>> for epoch in range(2):  # doctest: +SKIP
-    ...     for idx in minibatches(len(X), 32, rng=gen):
-    ...         train_on(X[idx], y[idx])
-    """
-    n_samples = _checks.check_int(n_samples, where="minibatches", name="n_samples")
-    batch_size = _checks.check_int(batch_size, where="minibatches", name="batch_size")
-    if shuffle:
-        order = as_generator(rng, where="minibatches").permutation(n_samples)
-    else:
-        order = np.arange(n_samples)
-    # The checks above run at the call; only the slicing is lazy.
-    return (order[start : start + batch_size] for start in range(0, n_samples, batch_size))

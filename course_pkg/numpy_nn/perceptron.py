@@ -7,7 +7,8 @@
   twice.
 * ``TLU``: the threshold logic unit, ``z = X @ w + b`` followed by a step.
 * ``Perceptron`` (Rosenblatt, 1957): a layer of TLUs trained one sample at
-  a time with ``w <- w + lr * (y - y_hat) * x``.
+  a time with ``w <- w + lr * (y - y_hat) * x`` (``lr`` is the
+  ``learning_rate``).
 * ``XORNetwork``: two layers of TLUs with hand-set weights solve XOR, which
   no single TLU can (Minsky & Papert, 1969).
 
@@ -22,7 +23,6 @@ import numpy as np
 from course_pkg import _checks
 from course_pkg.numpy_nn.activations import heaviside, sign
 from course_pkg.numpy_nn.backend import array_module_of, to_numpy
-from course_pkg.numpy_nn.optimizers import as_generator
 
 __all__ = [
     "mcp_neuron",
@@ -353,18 +353,18 @@ class Perceptron:
 
     Parameters
     ----------
-    lr : float, default 1.0
-        Learning rate (eta), > 0. With zero initial weights its value only
-        rescales the weights, not the predictions.
+    learning_rate : float, default 1.0
+        Learning rate (eta, ``lr`` in the rule below), > 0. With zero initial
+        weights its value only rescales the weights, not the predictions.
+        ``lr=`` is refused with a ``TypeError``.
     max_epochs : int, default 100
         Most passes over the training set; training stops earlier after
         an epoch without a single error.
     shuffle : bool, default True
         Visit the samples in a new random order each epoch.
-    rng : None, int or numpy.random.Generator, optional
-        Source of the shuffling order; an int makes ``fit`` reproducible
-        (see ``optimizers.as_generator``). Defaults to an unpredictable
-        generator.
+    seed : None, int or numpy.random.Generator, optional
+        Source of the shuffling order; an int makes ``fit`` reproducible.
+        Defaults to an unpredictable generator.
 
     Attributes
     ----------
@@ -384,8 +384,8 @@ class Perceptron:
     Raises
     ------
     ValueError, TypeError
-        At construction, for ``lr <= 0``, ``max_epochs < 1`` or a bad
-        ``rng``.
+        At construction, for ``learning_rate <= 0``, ``max_epochs < 1``, a
+        bad ``seed`` or an unknown keyword argument.
 
     Notes
     -----
@@ -416,19 +416,28 @@ class Perceptron:
     ([0, 0, 0, 1], 0, True)
     """
 
-    def __init__(self, lr=1.0, max_epochs=100, *, shuffle=True, rng=None):
-        self.lr = _checks.check_positive(lr, where="Perceptron", name="lr")
-        self.max_epochs = _checks.check_int(max_epochs, where="Perceptron", name="max_epochs")
+    def __init__(self, learning_rate=1.0, max_epochs=100, *, shuffle=True, seed=None, **kwargs):
+        where = "Perceptron"
+        if kwargs:
+            name = sorted(kwargs)[0]
+            renamed = {"lr": "learning_rate", "rng": "seed"}.get(name)  # the course's words, as in Keras
+            fix = f"Write Perceptron({renamed}={kwargs[name]!r})." if renamed else "Remove it."
+            raise TypeError(
+                f"{where}: expected keyword arguments among learning_rate, max_epochs, shuffle, seed; "
+                f"got {name}={kwargs[name]!r}. {fix}"
+            )
+        self.learning_rate = _checks.check_positive(learning_rate, where=where, name="learning_rate")
+        self.max_epochs = _checks.check_int(max_epochs, where=where, name="max_epochs")
         if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"Perceptron: expected shuffle as True or False; got {shuffle!r}.")
+            raise TypeError(f"{where}: expected shuffle as True or False; got {shuffle!r}.")
         self.shuffle = bool(shuffle)
-        as_generator(rng, where="Perceptron")  # fail early on a bad rng; fit makes its own
-        self.rng = rng
+        _checks.as_generator(seed, where=where)  # fail early on a bad seed; fit makes its own generator
+        self.seed = seed
 
     def __repr__(self) -> str:
         return (
-            f"Perceptron(lr={self.lr!r}, max_epochs={self.max_epochs!r}, "
-            f"shuffle={self.shuffle!r}, rng={self.rng!r})"
+            f"Perceptron(learning_rate={self.learning_rate!r}, max_epochs={self.max_epochs!r}, "
+            f"shuffle={self.shuffle!r}, seed={self.seed!r})"
         )
 
     def _check_y(self, X, y, where: str):
@@ -478,7 +487,8 @@ class Perceptron:
         N, D = X.shape
         W = xp.zeros((D, Y.shape[1]))  # (D, K)
         b = xp.zeros(Y.shape[1])  # (K,)
-        gen = as_generator(self.rng, where=where)
+        gen = _checks.as_generator(self.seed, where=where)
+        lr = self.learning_rate
 
         self.errors_ = []
         for _ in range(self.max_epochs):
@@ -489,8 +499,8 @@ class Perceptron:
                 y_hat = heaviside(x @ W + b)  # (K,)
                 delta = Y[i] - y_hat  # (K,), entries -1, 0 or +1
                 if bool(xp.any(delta)):
-                    W += self.lr * xp.outer(x, delta)  # (D, K)
-                    b += self.lr * delta  # (K,)
+                    W += lr * xp.outer(x, delta)  # (D, K)
+                    b += lr * delta  # (K,)
                     n_errors += 1
             self.errors_.append(n_errors)
             if n_errors == 0:

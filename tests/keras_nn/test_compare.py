@@ -15,7 +15,8 @@ pytest.importorskip("tensorflow")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
-from course_pkg.keras_nn import models as M  # noqa: E402
+from course_pkg import keras_nn as M  # noqa: E402
+from course_pkg.keras_nn.builders import APIS  # noqa: E402
 from course_pkg.keras_nn.compare import (  # noqa: E402
     ArchitectureReport,
     compare_architecture,
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.tf
 @pytest.fixture(scope="module")
 def reference():
     """Chapter 8's classifier: Flatten → 300 relu → 100 relu → 10 softmax, built Functionally."""
-    return M.build_fashion_classifier(api="functional", seed=0)
+    return M.build_mnist_classifier((300, 100), api="functional", seed=0)
 
 
 def learner(*stack, input_shape=(28, 28)):
@@ -57,9 +58,9 @@ def only(report: ArchitectureReport, *fragments):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("api", M.APIS)
+@pytest.mark.parametrize("api", APIS)
 def test_same_network_in_any_api_and_with_other_names_matches(api, reference):
-    model = M.build_fashion_classifier(api=api, seed=3, name="mine")
+    model = M.build_mnist_classifier((300, 100), api=api, seed=3, name="mine")
     report = compare_architecture(model, reference)
     assert report.same, str(report)
     hand_written = compare_architecture(learner(*correct_stack()), reference)
@@ -249,7 +250,7 @@ def test_report_never_shows_weights(reference):
 
 
 def test_summaries_describe_each_layer_with_its_output_shape(reference):
-    summaries = summarize_layers(M.build_fashion_classifier(api="subclass"))
+    summaries = summarize_layers(M.build_mnist_classifier((300, 100), api="subclass"))
     described = ["Flatten", "Dense(300, relu)", "Dense(100, relu)", "Dense(10, softmax)"]
     assert [s.describe() for s in summaries] == described
     shapes = [(None, 784), (None, 300), (None, 100), (None, 10)]

@@ -282,7 +282,7 @@ def worker_command(index, ports, out):
     return [
         sys.executable,
         "-m",
-        "course_pkg.keras_nn._multiworker_demo",
+        "course_pkg.keras_nn.multiworker",
         "--worker-index",
         str(index),
         "--ports",

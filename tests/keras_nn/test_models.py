@@ -1,4 +1,5 @@
-"""Tests of course_pkg.keras_nn.models: the course's Keras models, their APIs and compile_for.
+"""Tests of the course's Keras models (course_pkg.keras_nn.builders, architectures, inspection), their APIs,
+and compile_for (course_pkg.keras_nn.compile), through the package-level names.
 
 All data here is synthetic (random features, labels computed from them) and tiny: the tests
 check shapes, parameter counts, wiring and that training moves, not accuracy on real data.
@@ -15,7 +16,8 @@ pytest.importorskip("tensorflow")
 
 import keras  # noqa: E402
 
-from course_pkg.keras_nn import models as M  # noqa: E402
+from course_pkg import keras_nn as M  # noqa: E402
+from course_pkg.keras_nn.builders import APIS  # noqa: E402
 
 pytestmark = pytest.mark.tf
 
@@ -65,7 +67,7 @@ def test_dense_params_helper_matches_the_syllabus_arithmetic():
     assert dense_params([784, 512, 512, 10]) == [401_920, 262_656, 5_130]
 
 
-@pytest.mark.parametrize("api", M.APIS)
+@pytest.mark.parametrize("api", APIS)
 def test_housing_regressor_has_261_parameters_in_every_api(api):
     model = M.build_housing_regressor(api=api, seed=0)
     assert M.count_params(model) == 261
@@ -83,24 +85,39 @@ def test_mnist_classifier_669706_parameters_with_or_without_dropout(dropout):
     assert model.inputs[0].shape == (None, 28, 28)
 
 
-def test_fashion_classifier_266610_parameters_equals_mnist_300_100():
-    fashion = M.build_fashion_classifier(seed=0)
-    same = M.build_mnist_classifier(hidden=(300, 100), seed=0)
+def test_fashion_classifier_266610_parameters_is_the_mnist_preset_with_300_100():
+    # Chapter 8's Fashion-MNIST network: the MNIST preset with other sizes, not a second preset.
+    fashion = M.build_mnist_classifier((300, 100), name="fashion_classifier", seed=0)
+    same = M.build_mlp([None, 300, 100, 10], output_activation="softmax", flatten_input_shape=(28, 28), seed=0)
     expected = {"hidden_1": 235_500, "hidden_2": 30_100, "output": 1_010}
     assert param_counts(fashion) == param_counts(same) == expected
+    for ours, theirs in zip(fashion.get_weights(), same.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)  # same seeds, same layers: same model
+    assert not hasattr(M, "build_fashion_classifier") and not hasattr(M, "build_regression_mlp")
     assert M.count_params(fashion) == 266_610
     assert [layer.name for layer in fashion.layers] == ["flatten", "hidden_1", "hidden_2", "output"]
 
 
 def test_chapter4_784_784_10_network_via_build_mlp():
-    model = M.build_mlp(784, (784,), 10, output_activation="softmax", seed=0)
+    model = M.build_mlp([784, 784, 10], output_activation="softmax", seed=0)
     assert param_counts(model) == {"hidden_1": 615_440, "output": 7_850}
     assert M.count_params(model) == 623_290
     # The same network taking images: only a Flatten (no parameters) in front.
-    images = M.build_mlp(
-        None, (784,), 10, output_activation="softmax", flatten_input_shape=(28, 28)
-    )
+    images = M.build_mlp([None, 784, 10], output_activation="softmax", flatten_input_shape=(28, 28))
     assert M.count_params(images) == 623_290
+
+
+def test_presets_are_build_mlp_with_chosen_arguments():
+    pairs = [
+        (M.build_housing_regressor(8, hidden=(30,), seed=1), M.build_mlp([8, 30, 1], seed=1)),
+        (M.build_binary_classifier(30, seed=1), M.build_mlp([30, 16, 16, 1], "relu", "sigmoid", seed=1)),
+        (M.build_multiclass_classifier(seed=1), M.build_mlp([4, 10, 10, 5], "relu", "softmax", seed=1)),
+        (M.build_multilabel_classifier(seed=1), M.build_mlp([3, 10, 10, 7], "relu", "sigmoid", seed=1)),
+    ]
+    for preset, general in pairs:
+        assert [(l.name, type(l).__name__) for l in preset.layers] == [(l.name, type(l).__name__) for l in general.layers]
+        for ours, theirs in zip(preset.get_weights(), general.get_weights()):
+            np.testing.assert_array_equal(ours, theirs)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +126,7 @@ def test_chapter4_784_784_10_network_via_build_mlp():
         (lambda: M.build_binary_classifier(30, hidden=(16, 8)), sum(dense_params([30, 16, 8, 1]))),
         (lambda: M.build_multiclass_classifier(), sum(dense_params([4, 10, 10, 5]))),
         (lambda: M.build_multilabel_classifier(), sum(dense_params([3, 10, 10, 7]))),
-        (lambda: M.build_regression_mlp(8), sum(dense_params([8, 30, 1]))),
+        (lambda: M.build_housing_regressor(8, hidden=(30,)), sum(dense_params([8, 30, 1]))),
         # trunk 3 → 10 → 10, then two heads from the last hidden layer
         (lambda: M.build_multitask_classifier(), sum(dense_params([3, 10, 10])) + 11 * 5 + 11 * 2),
         # deep path 8 → 30 → 30; output reads concat(input, hidden_2) = 38 features
@@ -159,7 +176,7 @@ def test_output_shapes_and_ranges(rng):
     assert fraud.shape == (6, 1) and np.all((fraud > 0) & (fraud < 1))
 
     images = rng.random((6, 28, 28)).astype("float32")
-    assert predict(M.build_fashion_classifier(seed=0), images).shape == (6, 10)
+    assert predict(M.build_mnist_classifier((300, 100), seed=0), images).shape == (6, 10)
 
 
 def test_wide_and_deep_wiring_and_split(rng):
@@ -211,7 +228,7 @@ def architecture(model):
 )
 def test_sequential_functional_subclass_are_the_same_network(build, sample, rng):
     X = rng.random((4, *sample)).astype("float32")
-    models = {api: build(api, 7) for api in M.APIS}
+    models = {api: build(api, 7) for api in APIS}
     assert architecture(models["sequential"]) == architecture(models["functional"])
     assert architecture(models["sequential"]) == architecture(models["subclass"])
     assert len({M.count_params(m) for m in models.values()}) == 1
@@ -232,10 +249,10 @@ def test_sequential_functional_subclass_are_the_same_network(build, sample, rng)
 
 
 def test_seeded_layers_of_the_same_shape_do_not_start_identical():
-    model = M.build_mlp(4, (8, 8, 8), 1, seed=3)
+    model = M.build_mlp([4, 8, 8, 8, 1], seed=3)
     kernels = [model.get_layer(f"hidden_{i}").get_weights()[0] for i in (2, 3)]
     assert not np.allclose(*kernels)
-    unseeded = [M.build_mlp(4, (8,), 1).get_weights()[0] for _ in range(2)]
+    unseeded = [M.build_mlp([4, 8, 1]).get_weights()[0] for _ in range(2)]
     assert not np.allclose(*unseeded)
 
 
@@ -285,7 +302,7 @@ def positive(s):
 CASES = {
     # name: (builder, features, task, how labels are made from the synthetic score s)
     "housing": (lambda: M.build_housing_regressor(seed=0), 13, "regression", column),
-    "huber": (lambda: M.build_regression_mlp(8, seed=0), 8, "regression_huber", column),
+    "huber": (lambda: M.build_housing_regressor(8, hidden=(30,), seed=0), 8, "regression_huber", column),
     "fraud": (lambda: M.build_binary_classifier(6, seed=0), 6, "binary", positive),
     "age_groups": (
         lambda: M.build_multiclass_classifier(seed=0),
@@ -306,7 +323,7 @@ CASES = {
         None,
     ),
     "fashion": (
-        lambda: M.build_fashion_classifier(seed=0),
+        lambda: M.build_mnist_classifier((300, 100), seed=0),
         "images",
         "sparse_multiclass",
         None,
@@ -329,14 +346,14 @@ def test_compile_for_and_a_short_fit_reduces_the_loss(case, rng):
 
 APPLICABLE = {
     "housing": (M.build_housing_regressor, ("regression", "regression_huber")),
-    "regression_mlp": (lambda: M.build_regression_mlp(8), ("regression", "regression_huber")),
+    "regression_mlp": (lambda: M.build_housing_regressor(8, hidden=(30,)), ("regression", "regression_huber")),
     "fraud": (lambda: M.build_binary_classifier(6), ("binary", "multilabel")),
     "age_groups": (M.build_multiclass_classifier, ("multiclass", "sparse_multiclass")),
     "multilabel": (M.build_multilabel_classifier, ("multilabel",)),
     "multitask": (M.build_multitask_classifier, ("multitask",)),
     "mnist": (lambda: M.build_mnist_classifier((8,)), ("multiclass", "sparse_multiclass")),
-    "fashion": (M.build_fashion_classifier, ("multiclass", "sparse_multiclass")),
-    "logits": (lambda: M.build_mlp(4, (8,), 3), ("multiclass", "sparse_multiclass", "regression")),
+    "fashion": (lambda: M.build_mnist_classifier((300, 100)), ("multiclass", "sparse_multiclass")),
+    "logits": (lambda: M.build_mlp([4, 8, 3]), ("multiclass", "sparse_multiclass", "regression")),
     "wide_and_deep": (M.build_wide_and_deep, ("regression", "regression_huber")),
     "wide_and_deep_two": (M.build_wide_and_deep_two_inputs, ("regression", "regression_huber")),
     "wide_and_deep_aux": (M.build_wide_and_deep_aux, ("regression", "regression_huber")),
@@ -370,7 +387,7 @@ def test_wide_and_deep_short_fit_reduces_the_loss(two_inputs, rng):
 def test_multiclass_initial_loss_is_about_ln_c(rng):
     # A freshly initialised softmax spreads probability roughly evenly: loss ≈ ln 10.
     X, y = synthetic(rng, "images")
-    model = M.compile_for(M.build_fashion_classifier(seed=0), "sparse_multiclass")
+    model = M.compile_for(M.build_mnist_classifier((300, 100), seed=0), "sparse_multiclass")
     loss = model.evaluate(X, y, verbose=0)[0]
     assert abs(loss - math.log(10)) < 0.5
 
@@ -410,7 +427,7 @@ def test_compile_for_huber_optimizer_and_learning_rate():
 
 
 def test_compile_for_treats_linear_outputs_as_logits(rng):
-    logits = M.build_mlp(4, (8,), 3, seed=0)  # no output activation
+    logits = M.build_mlp([4, 8, 3], seed=0)  # no output activation
     model = M.compile_for(logits, "sparse_multiclass")
     assert isinstance(model.loss, keras.losses.SparseCategoricalCrossentropy)
     X = rng.normal(size=(5, 4)).astype("float32")
@@ -604,7 +621,7 @@ def test_unknown_or_unsupported_api_lists_the_supported_ones(build, supported):
             id="regression_on_softmax",
         ),
         pytest.param(
-            lambda: M.build_mlp(4, (8,), 3, "relu", "relu"),
+            lambda: M.build_mlp([4, 8, 3], "relu", "relu"),
             "multiclass",
             r"with 3 units and relu activation",
             id="multiclass_on_relu",
@@ -652,36 +669,44 @@ def test_compile_for_bad_arguments():
             r"at least 2 heads",
         ),
         (
-            lambda: M.build_mlp(4, (8, 0), 1),
+            lambda: M.build_mlp([4, 8, 0, 1]),
             ValueError,
-            r"build_mlp: expected hidden\[1\] >= 1; got hidden\[1\]=0",
+            r"build_mlp: expected layer_sizes\[2\] >= 1; got layer_sizes\[2\]=0",
         ),
         (
             lambda: M.build_multitask_classifier(heads={"layers": 5, "gender": 2}),
             ValueError,
             r"head names other than .* keras.Model attributes; got 'layers'",
         ),
-        (lambda: M.build_mlp(4, (8,), 0), ValueError, r"n_outputs >= 1"),
-        (lambda: M.build_mlp(0, (8,), 1), ValueError, r"n_inputs >= 1"),
+        (lambda: M.build_mlp([4, 8, 0]), ValueError, r"layer_sizes\[2\] >= 1"),
+        (lambda: M.build_mlp([0, 8, 1]), ValueError, r"layer_sizes\[0\] >= 1"),
+        (lambda: M.build_mlp([4]), ValueError, r"layer_sizes with at least 2 entries"),
+        (lambda: M.build_mlp([None, 8, 1]), TypeError, r"layer_sizes\[0\] as the number of input features"),
+        (lambda: M.build_housing_regressor(hidden=0), TypeError, r"build_housing_regressor: expected hidden as a sequence"),
         (
-            lambda: M.build_mlp(4, (8,), 1, output_activation="softmax"),
+            lambda: M.build_mlp([4, 8, 1], output_activation="softmax"),
             ValueError,
             r"softmax.*use one sigmoid unit",
         ),
         (
-            lambda: M.build_mlp(4, (8,), 1, "rellu"),
+            lambda: M.build_mlp([4, 8, 1], "rellu"),
             ValueError,
             r"hidden_activation to be a Keras activation.*got 'rellu'",
         ),
         (
             lambda: M.build_mlp(4, 30, 1),
             TypeError,
+            r"build_mlp: expected layer_sizes as a list of ints such as \[784, 128, 10\]",
+        ),
+        (
+            lambda: M.build_housing_regressor(8, hidden=30),
+            TypeError,
             r"hidden as a sequence of layer sizes; got the integer 30\. Write hidden=\(30,\)",
         ),
         (
-            lambda: M.build_mlp(10, (8,), 1, flatten_input_shape=(28, 28)),
+            lambda: M.build_mlp([10, 8, 1], flatten_input_shape=(28, 28)),
             ValueError,
-            r"n_inputs equal to the flattened size .* \(784\); got n_inputs=10",
+            r"layer_sizes\[0\] equal to the flattened size .* \(784\); got layer_sizes\[0\]=10",
         ),
         (
             lambda: M.build_mnist_classifier(dropout=1.0),

@@ -1,5 +1,5 @@
-"""Tests of course_pkg.keras_nn.training: seeding, callbacks and their files, the LR finder,
-histories, and the NumPy <-> Keras bridge.
+"""Tests of the Keras track's training tools: seeding, callbacks and their files, the LR finder,
+histories (course_pkg.keras_nn.seeding, callbacks, lr_finder, history) and the NumPy <-> Keras bridge.
 
 Every model here is tiny and built inline, and the data are synthetic, so that each
 behaviour (early stopping, restoring the best weights, divergence) happens by construction.
@@ -17,7 +17,11 @@ pytest.importorskip("tensorflow")
 
 import keras  # noqa: E402
 
-from course_pkg.keras_nn import training as T  # noqa: E402
+from course_pkg.keras_nn.bridge import from_keras, to_keras, weights_from_numpy  # noqa: E402
+from course_pkg.keras_nn.callbacks import LossRatioCallback, standard_callbacks  # noqa: E402
+from course_pkg.keras_nn.history import history_to_frame, plot_learning_curves, read_tensorboard_scalars  # noqa: E402
+from course_pkg.keras_nn.lr_finder import LRFinder, LRFinderResult, find_learning_rate  # noqa: E402
+from course_pkg.keras_nn.seeding import seed_everything  # noqa: E402
 from course_pkg.numpy_nn.network import MLP  # noqa: E402
 
 pytestmark = pytest.mark.tf
@@ -42,7 +46,7 @@ def small_regression(rng, n=256, d=8):
 
 
 def fit_once(seed):
-    T.seed_everything(seed, deterministic_ops=False)
+    seed_everything(seed, deterministic_ops=False)
     model = keras.Sequential(
         [keras.Input((3,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)]
     )
@@ -70,7 +74,7 @@ def test_seed_everything_turns_on_op_determinism():
     was_on = tf_config.is_op_determinism_enabled()
     try:
         tf_config.disable_op_determinism()
-        assert T.seed_everything(3) == 3
+        assert seed_everything(3) == 3
         assert tf_config.is_op_determinism_enabled()
     finally:
         # Determinism is process-wide: leave it as the other tests found it.
@@ -80,7 +84,7 @@ def test_seed_everything_turns_on_op_determinism():
 @pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError)])
 def test_seed_everything_rejects_bad_seeds(seed, error):
     with pytest.raises(error, match="seed_everything"):
-        T.seed_everything(seed, deterministic_ops=False)
+        seed_everything(seed, deterministic_ops=False)
 
 
 # --------------------------------------------------------------------------- standard callbacks
@@ -98,7 +102,7 @@ def early_stopped_run(tmp_path_factory):
     X_val = rng.uniform(0.5, 1.5, size=(16, 1)).astype("float32")
     keras.utils.set_random_seed(0)
     model = linear_model(0.1, zeros=True)
-    callbacks, paths = T.standard_callbacks(
+    callbacks, paths = standard_callbacks(
         tmp_path_factory.mktemp("run"), patience=2, run_name="rising", return_paths=True
     )
     history = model.fit(
@@ -108,7 +112,7 @@ def early_stopped_run(tmp_path_factory):
 
 
 def test_standard_callbacks_kinds_and_paths(tmp_path):
-    callbacks, paths = T.standard_callbacks(
+    callbacks, paths = standard_callbacks(
         tmp_path / "exp", monitor="val_accuracy", patience=3, return_paths=True
     )
     assert type(callbacks) is list  # Keras flattens the argument: a list subclass would break fit
@@ -122,20 +126,20 @@ def test_standard_callbacks_kinds_and_paths(tmp_path):
     assert paths.log_dir.parent == tmp_path / "exp" / "logs"
     # One log sub-directory per run, even for two runs started in the same second.
     paths.log_dir.mkdir(parents=True)
-    _, second = T.standard_callbacks(tmp_path / "exp", return_paths=True)
+    _, second = standard_callbacks(tmp_path / "exp", return_paths=True)
     assert second.log_dir != paths.log_dir and second.log_dir.parent == paths.log_dir.parent
 
 
 def test_standard_callbacks_switches(tmp_path):
-    only_board, paths = T.standard_callbacks(
+    only_board, paths = standard_callbacks(
         tmp_path, checkpoint=False, early_stopping=False, return_paths=True
     )
     assert [type(c).__name__ for c in only_board] == ["TensorBoard"]
     assert paths.checkpoint is None
     with pytest.raises(ValueError, match="run_name"):
-        T.standard_callbacks(tmp_path, run_name="a/b")
+        standard_callbacks(tmp_path, run_name="a/b")
     with pytest.raises(ValueError, match="patience"):
-        T.standard_callbacks(tmp_path, patience=-1)
+        standard_callbacks(tmp_path, patience=-1)
 
 
 def test_early_stopping_stops_and_restores_best_epoch(early_stopped_run):
@@ -162,28 +166,28 @@ def test_checkpoint_loads_and_predicts_like_best_epoch(early_stopped_run):
 
 def test_tensorboard_scalars_read_back_equal_history(early_stopped_run):
     _, paths, history, _ = early_stopped_run
-    scalars = T.read_tensorboard_scalars(paths.log_dir)
+    scalars = read_tensorboard_scalars(paths.log_dir)
     train, val = scalars["train/epoch_loss"], scalars["validation/epoch_loss"]
     assert [step for step, _ in train] == [0, 1, 2]
     np.testing.assert_allclose([v for _, v in train], history["loss"], rtol=1e-6)
     np.testing.assert_allclose([v for _, v in val], history["val_loss"], rtol=1e-6)
     # Reading from the parent logs/ directory keeps the run's name in the tag.
-    above = T.read_tensorboard_scalars(paths.log_dir.parent)
+    above = read_tensorboard_scalars(paths.log_dir.parent)
     assert above["rising/train/epoch_loss"] == train
 
 
 def test_read_tensorboard_scalars_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        T.read_tensorboard_scalars(tmp_path / "missing")
+        read_tensorboard_scalars(tmp_path / "missing")
     with pytest.raises(FileNotFoundError, match="no"):
-        T.read_tensorboard_scalars(tmp_path)
+        read_tensorboard_scalars(tmp_path)
 
 
 # --------------------------------------------------------------------------- loss-ratio callback
 
 
 def test_loss_ratio_callback_prints_stores_and_resets(capsys):
-    callback = T.LossRatioCallback()
+    callback = LossRatioCallback()
     callback.on_train_begin()
     callback.on_epoch_end(0, {"loss": 2.0, "val_loss": 2.5})
     callback.on_epoch_end(2, {"loss": 0.5, "val_loss": 0.54})
@@ -202,7 +206,7 @@ def test_loss_ratio_callback_in_fit_matches_history(rng, capsys):
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse")
-    callback = T.LossRatioCallback(verbose=False)
+    callback = LossRatioCallback(verbose=False)
     history = model.fit(X, y, validation_split=0.25, epochs=3, callbacks=[callback], verbose=0).history
     np.testing.assert_allclose(
         callback.ratios, np.array(history["val_loss"]) / np.array(history["loss"]), rtol=1e-6
@@ -211,7 +215,7 @@ def test_loss_ratio_callback_in_fit_matches_history(rng, capsys):
 
 
 def test_loss_ratio_callback_warns_without_validation():
-    callback = T.LossRatioCallback()
+    callback = LossRatioCallback()
     with pytest.warns(UserWarning, match="val_loss"):
         callback.on_epoch_end(0, {"loss": 1.0})
     assert callback.ratios == []
@@ -222,7 +226,7 @@ def test_loss_ratio_callback_warns_without_validation():
 
 def test_lr_finder_recovers_batch_losses_from_running_means():
     batch_losses = [4.0, 2.0, 3.0, 1.0]
-    finder = T.LRFinder(1e-3, 1.0, steps=10, smoothing=0.0)
+    finder = LRFinder(1e-3, 1.0, steps=10, smoothing=0.0)
     finder.set_model(linear_model())
     finder.on_train_begin()
     finder.on_epoch_begin(0)
@@ -238,7 +242,7 @@ def test_lr_finder_recovers_batch_losses_from_running_means():
 
 
 def test_lr_finder_stops_when_loss_explodes():
-    finder = T.LRFinder(1e-3, 1.0, steps=10, smoothing=0.0)
+    finder = LRFinder(1e-3, 1.0, steps=10, smoothing=0.0)
     finder.set_model(linear_model())
     finder.on_train_begin()
     finder.on_epoch_begin(0)
@@ -257,7 +261,7 @@ def test_find_learning_rate_suggests_sensible_rate_and_restores_model(rng):
     )
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss="mse")
     before = model.get_weights()
-    result = T.find_learning_rate(model, X, y, steps=100, batch_size=32)
+    result = find_learning_rate(model, X, y, steps=100, batch_size=32)
 
     assert result.diverged  # SGD on this problem cannot survive a rate of 10
     assert 1e-4 <= result.suggestion <= 1.0
@@ -275,26 +279,28 @@ def test_find_learning_rate_suggests_sensible_rate_and_restores_model(rng):
     assert len(momenta) == 4 and not any(np.any(v.numpy()) for v in momenta)  # 2 kernels, 2 biases
 
 
-def test_find_learning_rate_default_steps_shrink_in_fast_mode(rng, monkeypatch):
+def test_find_learning_rate_default_steps_do_not_change_in_fast_mode(rng, monkeypatch):
+    # Library defaults never change with COURSE_FAST: a notebook passes steps=budget(...) itself.
     monkeypatch.setenv("COURSE_FAST", "1")
     X, y = small_regression(rng, n=64, d=2)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-3), loss="mse")
-    result = T.find_learning_rate(model, X, y, stop=1e-2, batch_size=16)  # never diverges
-    assert not result.diverged and len(result.rates) == 100
+    result = find_learning_rate(model, X, y, stop=1e-2, batch_size=16)  # never diverges
+    assert not result.diverged and len(result.rates) == 500
+    assert len(find_learning_rate(model, X, y, stop=1e-2, steps=40, batch_size=16).rates) == 40
 
 
 def test_find_learning_rate_rejects_schedules_and_uncompiled_models(rng):
     X, y = small_regression(rng, n=64, d=2)
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     with pytest.raises(ValueError, match="compile"):
-        T.find_learning_rate(model, X, y, steps=10)
+        find_learning_rate(model, X, y, steps=10)
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.9)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="mse")
     with pytest.raises(ValueError, match="LearningRateSchedule"):
-        T.find_learning_rate(model, X, y, steps=10)
+        find_learning_rate(model, X, y, steps=10)
     with pytest.raises(ValueError, match="full batch"):
-        T.find_learning_rate(linear_model(), X[:4, :1], y[:4], steps=10, batch_size=32)
+        find_learning_rate(linear_model(), X[:4, :1], y[:4], steps=10, batch_size=32)
 
 
 def test_lr_finder_result_plot(rng):
@@ -302,7 +308,7 @@ def test_lr_finder_result_plot(rng):
 
     rates = np.geomspace(1e-4, 1.0, 20)
     losses = 1 / (1 + 50 * rates) + rates**2
-    result = T.LRFinderResult(rates, losses, losses, suggestion=0.05, best_rate=0.5, diverged=False)
+    result = LRFinderResult(rates, losses, losses, suggestion=0.05, best_rate=0.5, diverged=False)
     ax = result.plot()
     assert ax.get_xscale() == "log"
     np.testing.assert_allclose(ax.lines[0].get_xdata(), rates)
@@ -347,29 +353,29 @@ def test_history_to_frame_from_keras_and_numpy_tracks(rng):
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss="mse")
     history = model.fit(X, y, validation_split=0.25, epochs=3, verbose=0)
-    frame = T.history_to_frame(history)
+    frame = history_to_frame(history)
     assert frame.index.name == "epoch" and frame.index.tolist() == [1, 2, 3]
     np.testing.assert_allclose(frame["val_loss"], history.history["val_loss"])
-    assert T.history_to_frame(history.history).equals(frame)
+    assert history_to_frame(history.history).equals(frame)
 
-    net = MLP([2, 4, 1], output_activation="linear", rng=0)
+    net = MLP([2, 4, 1], output_activation="linear", seed=0)
     numpy_history = net.fit(X, y, epochs=2, batch_size=16, validation_data=(X, y), verbose=0)
-    numpy_frame = T.history_to_frame(numpy_history)
+    numpy_frame = history_to_frame(numpy_history)
     assert numpy_frame.index.tolist() == [1, 2]
     np.testing.assert_allclose(numpy_frame["loss"], numpy_history["loss"])
 
 
 def test_history_to_frame_errors():
     with pytest.raises(ValueError, match="same number of epochs"):
-        T.history_to_frame({"loss": [1.0, 0.5], "val_loss": [1.0]})
+        history_to_frame({"loss": [1.0, 0.5], "val_loss": [1.0]})
     with pytest.raises(TypeError, match="History"):
-        T.history_to_frame([1.0, 0.5])
+        history_to_frame([1.0, 0.5])
 
 
 def test_plot_learning_curves_uses_one_plotting_code():
     import matplotlib.pyplot as plt
 
-    fig = T.plot_learning_curves({"loss": [1.0, 0.6, 0.5], "val_loss": [0.9, 0.7, 0.65]})
+    fig = plot_learning_curves({"loss": [1.0, 0.6, 0.5], "val_loss": [0.9, 0.7, 0.65]})
     training, validation = fig.axes[0].lines[:2]
     assert training.get_label() == "training" and validation.get_label() == "validation"
     assert training.get_xdata().tolist() == [0.5, 1.5, 2.5]  # shifted half an epoch
@@ -385,8 +391,8 @@ def test_plot_learning_curves_uses_one_plotting_code():
     [([4, 8, 6, 3], "tanh", "softmax"), ([5, 7, 1], "relu", "linear"), ([3, 2], "relu", "sigmoid")],
 )
 def test_to_keras_predicts_like_the_mlp(sizes, hidden, output, rng):
-    net = MLP(sizes, hidden_activation=hidden, output_activation=output, rng=1)
-    model = T.to_keras(net)
+    net = MLP(sizes, hidden_activation=hidden, output_activation=output, seed=1)
+    model = to_keras(net)
     X = rng.standard_normal((10, sizes[0])).astype("float32")
     expected = net.predict_proba(X) if output in ("softmax", "sigmoid") else net.predict(X)
     np.testing.assert_allclose(model.predict(X, verbose=0), expected, atol=1e-5)
@@ -394,8 +400,8 @@ def test_to_keras_predicts_like_the_mlp(sizes, hidden, output, rng):
 
 
 def test_to_keras_keeps_dropout_which_is_off_at_inference(rng):
-    net = MLP([4, 6, 6, 2], dropout=0.3, rng=2)
-    model = T.to_keras(net)
+    net = MLP([4, 6, 6, 2], dropout=0.3, seed=2)
+    model = to_keras(net)
     assert [type(layer).__name__ for layer in model.layers] == [
         "Dense",
         "Dropout",
@@ -405,7 +411,7 @@ def test_to_keras_keeps_dropout_which_is_off_at_inference(rng):
     ]
     X = rng.standard_normal((5, 4)).astype("float32")
     np.testing.assert_allclose(model.predict(X, verbose=0), net.predict_proba(X), atol=1e-5)
-    assert T.from_keras(model).dropout == pytest.approx(0.3)
+    assert from_keras(model).dropout == pytest.approx(0.3)
 
 
 def test_from_keras_predicts_like_the_model(rng):
@@ -418,7 +424,7 @@ def test_from_keras_predicts_like_the_model(rng):
             keras.layers.Dense(4, activation="softmax"),
         ]
     )
-    net = T.from_keras(model)
+    net = from_keras(model)
     assert net.layer_sizes == [6, 9, 5, 4]
     assert (net.hidden_activation, net.output_activation) == ("relu", "softmax")
     X = rng.standard_normal((12, 6)).astype("float32")
@@ -430,11 +436,11 @@ def test_from_keras_functional_and_round_trip(rng):
     hidden = keras.layers.Dense(4, activation="softplus")(inputs)
     outputs = keras.layers.Dense(2, use_bias=False)(hidden)
     model = keras.Model(inputs, outputs)
-    net = T.from_keras(model, dtype="float64")
+    net = from_keras(model, dtype="float64")
     X = rng.standard_normal((7, 3))
     np.testing.assert_allclose(net.predict(X), model.predict(X.astype("float32"), verbose=0), atol=1e-5)
     np.testing.assert_array_equal(net.get_weights()[3], np.zeros(2))  # no bias -> zero bias
-    again = T.from_keras(T.to_keras(net))
+    again = from_keras(to_keras(net))
     for a, b in zip(again.get_weights(), net.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
@@ -445,7 +451,7 @@ def test_from_keras_rejects_what_an_mlp_cannot_be():
     )
     # Keras numbers auto-named layers per process (flatten, flatten_1, ...): match the name by prefix.
     with pytest.raises(ValueError, match=r"'flatten(_\d+)?'.*Flatten"):
-        T.from_keras(images)
+        from_keras(images)
     mixed = keras.Sequential(
         [
             keras.Input((3,)),
@@ -455,23 +461,23 @@ def test_from_keras_rejects_what_an_mlp_cannot_be():
         ]
     )
     with pytest.raises(ValueError, match="one activation for every hidden layer"):
-        T.from_keras(mixed)
+        from_keras(mixed)
     gelu = keras.Sequential(
         [keras.Input((3,)), keras.layers.Dense(4, activation="gelu"), keras.layers.Dense(1)]
     )
     with pytest.raises(ValueError, match="'gelu'"):
-        T.from_keras(gelu)
+        from_keras(gelu)
     # A Functional model with a skip connection: a Dense-only layer list, but not a chain.
     inputs = keras.Input((3,))
     first = keras.layers.Dense(3, activation="relu")
     second = keras.layers.Dense(3, activation="relu")
     outputs = keras.layers.Dense(1)(second(first(inputs)) + first(inputs))
     with pytest.raises(ValueError, match="chain"):
-        T.from_keras(keras.Model(inputs, outputs))
+        from_keras(keras.Model(inputs, outputs))
 
 
 def test_weights_from_numpy_copies_into_matching_model(rng):
-    net = MLP([4, 8, 3], hidden_activation="tanh", rng=5)
+    net = MLP([4, 8, 3], hidden_activation="tanh", seed=5)
     model = keras.Sequential(
         [
             keras.Input((4,)),
@@ -479,13 +485,13 @@ def test_weights_from_numpy_copies_into_matching_model(rng):
             keras.layers.Dense(3, activation="softmax"),
         ]
     )
-    assert T.weights_from_numpy(net, model) is model
+    assert weights_from_numpy(net, model) is model
     X = rng.standard_normal((6, 4)).astype("float32")
     np.testing.assert_allclose(model.predict(X, verbose=0), net.predict_proba(X), atol=1e-5)
 
 
 def test_weights_from_numpy_names_the_mismatched_layer():
-    net = MLP([4, 8, 3], rng=0)
+    net = MLP([4, 8, 3], seed=0)
     wrong_width = keras.Sequential(
         [
             keras.Input((4,)),
@@ -495,7 +501,7 @@ def test_weights_from_numpy_names_the_mismatched_layer():
     )
     before = [w.copy() for w in wrong_width.get_weights()]
     with pytest.raises(ValueError, match=r"Dense layer 0 .*kernel \(4, 8\).*got kernel \(4, 7\)"):
-        T.weights_from_numpy(net, wrong_width)
+        weights_from_numpy(net, wrong_width)
     for a, b in zip(before, wrong_width.get_weights()):  # nothing copied
         np.testing.assert_array_equal(a, b)
     too_deep = keras.Sequential(
@@ -504,17 +510,17 @@ def test_weights_from_numpy_names_the_mismatched_layer():
         + [keras.layers.Dense(3)]
     )
     with pytest.raises(ValueError, match="2 Dense layers"):
-        T.weights_from_numpy(net, too_deep)
+        weights_from_numpy(net, too_deep)
     logits = keras.Sequential(
         [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)]
     )
     with pytest.raises(ValueError, match="Dense layer 1 .*'softmax'"):
-        T.weights_from_numpy(net, logits)
-    T.weights_from_numpy(net, logits, check_activations=False)
+        weights_from_numpy(net, logits)
+    weights_from_numpy(net, logits, check_activations=False)
     np.testing.assert_array_equal(logits.layers[1].kernel.numpy(), net.get_weights()[2])
 
 
 def test_to_keras_rejects_step_activations():
-    net = MLP([2, 3, 1], hidden_activation="heaviside", output_activation="sigmoid", rng=0)
+    net = MLP([2, 3, 1], hidden_activation="heaviside", output_activation="sigmoid", seed=0)
     with pytest.raises(ValueError, match="heaviside"):
-        T.to_keras(net)
+        to_keras(net)

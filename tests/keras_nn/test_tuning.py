@@ -109,9 +109,9 @@ def test_model_kwargs_distribution_is_reproducible_and_checks_input():
 
 
 def test_randomized_search_varies_and_passes_hyperparameters(housing_like, monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "1")  # defaults: 3 candidates, 2 folds, 2 epochs
+    monkeypatch.setenv("COURSE_FAST", "1")  # changes nothing: the sizes are passed explicitly
     X, y = housing_like
-    search = TU.randomized_search(X, y, seed=3)
+    search = TU.randomized_search(X, y, n_iter=3, cv=2, epochs=2, seed=3)
     assert search.n_iter == 3 and search.cv == 2
     candidates = [p["model_kwargs"] for p in search.cv_results_["params"]]
     assert len(candidates) == 3
@@ -167,10 +167,9 @@ def test_tuner_random_search(housing_like, tmp_path):
     assert dense_units(model) == [best["n_neurons"]] * best["n_hidden"] + [1]
 
 
-def test_tuner_hyperband_in_fast_mode(housing_like, tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_FAST", "1")  # 2 epochs at most per trial
+def test_tuner_hyperband_with_a_small_budget(housing_like, tmp_path):
     X, y = housing_like
-    result = TU.tuner_search(X[:120], y[:120], X[120:], y[120:], kind="hyperband", directory=tmp_path)
+    result = TU.tuner_search(X[:120], y[:120], X[120:], y[120:], kind="hyperband", epochs=2, directory=tmp_path)
     assert_in_space(result.best_hyperparameters)
     assert len(result.tuner.oracle.trials) >= 2
     assert type(result.tuner).__name__ == "Hyperband"
@@ -182,3 +181,21 @@ def test_tuner_search_rejects_unknown_kind(housing_like):
         TU.tuner_search(X, y, X, y, kind="bayesian")
     with pytest.raises(ValueError, match="X_val"):
         TU.tuner_search(X, y, X[:, :3], y, kind="random")
+
+
+def test_search_defaults_are_the_chapters_and_ignore_fast_mode(monkeypatch):
+    import inspect
+
+    monkeypatch.setenv("COURSE_FAST", "1")
+    search = inspect.signature(TU.randomized_search).parameters
+    tuner = inspect.signature(TU.tuner_search).parameters
+    assert (search["n_iter"].default, search["cv"].default, search["epochs"].default) == (10, 3, 100)
+    assert (tuner["max_trials"].default, tuner["epochs"].default) == (10, 20)
+
+
+def test_build_model_uses_the_one_dense_builder():
+    model = TU.build_model(n_hidden=2, n_neurons=7, input_shape=(5,))
+    assert [layer.name for layer in model.layers] == ["hidden_1", "hidden_2", "output"]
+    images = TU.build_model(n_hidden=1, n_neurons=4, input_shape=(3, 4))
+    assert [layer.name for layer in images.layers] == ["flatten", "hidden_1", "output"]
+    assert images.input_shape == (None, 3, 4) and images.count_params() == 13 * 4 + 5

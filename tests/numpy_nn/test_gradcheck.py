@@ -194,9 +194,9 @@ def test_check_layer_uses_a_random_upstream_gradient(rng):
     assert layer.seen_dY.shape == (2, 4)
     assert np.unique(layer.seen_dY).size == layer.seen_dY.size  # not all ones, not constant
     again = Affine(3, 4, np.random.default_rng(1))
-    check_layer(again, np.zeros((2, 3)) + 1.0, rng=7)
+    check_layer(again, np.zeros((2, 3)) + 1.0, seed=7)
     first = again.seen_dY
-    check_layer(again, np.zeros((2, 3)) + 1.0, rng=np.random.default_rng(7))
+    check_layer(again, np.zeros((2, 3)) + 1.0, seed=np.random.default_rng(7))
     np.testing.assert_array_equal(again.seen_dY, first)  # an int seed and a Generator agree
 
 

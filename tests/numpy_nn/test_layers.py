@@ -71,25 +71,25 @@ def test_dense_forward_rejects_mismatched_shapes(rng):
 @pytest.mark.parametrize("activation", SMOOTH)
 @pytest.mark.parametrize("n, d, m", [(4, 3, 5), (1, 6, 2)])
 def test_dense_layer_gradients_match_numeric(device, rng, activation, n, d, m):
-    layer = Dense(d, m, activation, rng=rng, dtype="float64")
+    layer = Dense(d, m, activation, seed=rng, dtype="float64")
     layer.params["b"][...] = device.asarray(rng.normal(size=m))  # non-zero biases take part too
-    errors = check_layer(layer, device.asarray(rng.normal(size=(n, d))), rng=rng)
+    errors = check_layer(layer, device.asarray(rng.normal(size=(n, d))), seed=rng)
     assert set(errors) == {"dX", "W", "b"}
     assert max(errors.values()) < 1e-7
 
 
 def test_dense_relu_gradients_match_numeric_away_from_the_kink(device, rng):
-    layer = Dense(5, 7, "relu", rng=rng, dtype="float64")
+    layer = Dense(5, 7, "relu", seed=rng, dtype="float64")
     X = device.asarray(rng.normal(size=(6, 5)))
     Z = to_numpy(X @ layer.params["W"] + layer.params["b"])
     assert np.abs(Z).min() > 1e-3  # no pre-activation within the finite-difference step of 0
     assert 0 < (Z > 0).mean() < 1  # both sides of the kink are exercised
-    assert max(check_layer(layer, X, rng=rng).values()) < 1e-7
+    assert max(check_layer(layer, X, seed=rng).values()) < 1e-7
 
 
 @pytest.mark.parametrize("activation", ["heaviside", "sign"])
 def test_step_activations_pass_no_gradient_to_inputs(rng, activation):
-    layer = Dense(3, 4, activation, rng=rng, dtype="float64")
+    layer = Dense(3, 4, activation, seed=rng, dtype="float64")
     layer.forward(rng.normal(size=(2, 3)))
     dX = layer.backward(rng.normal(size=(2, 4)))
     assert not dX.any() and not layer.grads["W"].any() and not layer.grads["b"].any()
@@ -104,13 +104,13 @@ def test_gradient_check_catches_a_wrong_backward(rng):
             self.grads["W"][...] = self.grads["W"] / dZ.shape[0]  # a spurious 1/N
             return dX
 
-    layer = Buggy(3, 2, "tanh", rng=rng, dtype="float64")
-    errors = check_layer(layer, rng.normal(size=(4, 3)), rng=rng, raise_on_failure=False)
+    layer = Buggy(3, 2, "tanh", seed=rng, dtype="float64")
+    errors = check_layer(layer, rng.normal(size=(4, 3)), seed=rng, raise_on_failure=False)
     assert errors["W"] > 1e-2 and errors["dX"] < 1e-7
 
 
 def test_dense_forward_backward_values(rng):
-    layer = Dense(4, 3, "relu", rng=rng, dtype="float64")
+    layer = Dense(4, 3, "relu", seed=rng, dtype="float64")
     W, b = layer.params["W"], layer.params["b"]
     b[...] = [0.1, -0.2, 0.3]
     X = rng.normal(size=(5, 4))
@@ -128,7 +128,7 @@ def test_dense_forward_backward_values(rng):
 
 
 def test_dense_does_not_modify_callers_arrays_and_casts_to_its_dtype(rng):
-    layer = Dense(3, 2, "sigmoid", rng=0)
+    layer = Dense(3, 2, "sigmoid", seed=0)
     X = rng.normal(size=(4, 3))
     X_before = X.copy()
     Y = layer.forward(X)
@@ -142,7 +142,7 @@ def test_dense_does_not_modify_callers_arrays_and_casts_to_its_dtype(rng):
 
 
 def test_dense_params_grads_and_count(device):
-    layer = Dense(13, 10, "relu", rng=0)
+    layer = Dense(13, 10, "relu", seed=0)
     assert set(layer.params) == set(layer.grads) == {"W", "b"}
     assert layer.params["W"].shape == layer.grads["W"].shape == (13, 10)
     assert layer.params["b"].shape == layer.grads["b"].shape == (10,)
@@ -151,14 +151,15 @@ def test_dense_params_grads_and_count(device):
     assert layer.count_params() == 140
     assert Dense(10, 1).count_params() == 11
     assert Dense(784, 784).count_params() == 615_440
-    assert "Dense(in_features=13, units=10, activation='relu'" in repr(layer)
+    assert "Dense(n_inputs=13, units=10, activation='relu'" in repr(layer)
+    assert layer.n_inputs == 13 and layer.name == "dense"
 
 
 # --------------------------------------------------------------------------- initializers
 
 
 def test_glorot_uniform_is_keras_default_and_within_its_limit():
-    W = init_weights("glorot_uniform", 300, 100, rng=0)
+    W = init_weights("glorot_uniform", 300, 100, seed=0)
     limit = np.sqrt(6 / 400)
     assert np.abs(W).max() <= limit
     assert np.abs(W).max() > 0.99 * limit  # fills the interval
@@ -171,7 +172,7 @@ def test_glorot_uniform_is_keras_default_and_within_its_limit():
     [("he_normal", np.sqrt(2 / 400)), ("lecun_normal", np.sqrt(1 / 400)), ("glorot_normal", np.sqrt(2 / 600))],
 )
 def test_truncated_normal_initializers_have_the_target_std(name, std):
-    W = init_weights(name, 400, 200, rng=1)
+    W = init_weights(name, 400, 200, seed=1)
     assert abs(W.std() / std - 1) < 0.02
     assert abs(W.mean()) < 0.02 * std
     assert np.abs(W).max() <= 2 * std / 0.87962566103423978 + 1e-12  # truncated at two stds
@@ -179,39 +180,39 @@ def test_truncated_normal_initializers_have_the_target_std(name, std):
 
 @pytest.mark.parametrize("name, limit", [("he_uniform", np.sqrt(6 / 400)), ("lecun_uniform", np.sqrt(3 / 400))])
 def test_uniform_fan_in_initializers(name, limit):
-    W = init_weights(name, 400, 200, rng=2)
+    W = init_weights(name, 400, 200, seed=2)
     assert limit * 0.99 < np.abs(W).max() <= limit
 
 
 def test_normal_and_zeros_initializers():
-    W = init_weights("normal", 200, 100, rng=3)
+    W = init_weights("normal", 200, 100, seed=3)
     assert abs(W.std() - 0.01) < 0.0005
-    assert not init_weights("zeros", 3, 4, rng=3).any()
+    assert not init_weights("zeros", 3, 4, seed=3).any()
 
 
 @pytest.mark.parametrize("init", INITIALIZERS)
 def test_biases_start_at_zero_and_weights_have_the_layer_dtype(init):
-    layer = Dense(5, 3, init=init, rng=0)
+    layer = Dense(5, 3, init=init, seed=0)
     assert not layer.params["b"].any()
     assert layer.params["W"].dtype == np.float32
 
 
 def test_seed_generator_and_fresh_rng():
-    a = Dense(6, 4, rng=7).params["W"]
-    b = Dense(6, 4, rng=np.random.default_rng(7)).params["W"]
+    a = Dense(6, 4, seed=7).params["W"]
+    b = Dense(6, 4, seed=np.random.default_rng(7)).params["W"]
     np.testing.assert_array_equal(a, b)
     # float64 weights are the float32 weights before rounding: one draw, then a cast
-    np.testing.assert_array_equal(Dense(6, 4, rng=7, dtype="float64").params["W"].astype(np.float32), a)
-    assert not np.array_equal(Dense(6, 4, rng=8).params["W"], a)
+    np.testing.assert_array_equal(Dense(6, 4, seed=7, dtype="float64").params["W"].astype(np.float32), a)
+    assert not np.array_equal(Dense(6, 4, seed=8).params["W"], a)
     gen = np.random.default_rng(0)
-    assert not np.array_equal(Dense(6, 4, rng=gen).params["W"], Dense(6, 4, rng=gen).params["W"])
+    assert not np.array_equal(Dense(6, 4, seed=gen).params["W"], Dense(6, 4, seed=gen).params["W"])
 
 
 # --------------------------------------------------------------------------- Dropout
 
 
 def test_dropout_is_the_identity_in_evaluation(device, rng):
-    drop = Dropout(0.5, rng=0)
+    drop = Dropout(0.5, seed=0)
     X = device.asarray(rng.normal(size=(4, 6)))
     dY = device.asarray(rng.normal(size=(4, 6)))
     assert drop.forward(X) is X or bool((drop.forward(X) == X).all())
@@ -224,9 +225,9 @@ def test_dropout_train_mode_gradient_with_a_fixed_mask(device, rng):
     dY = device.asarray(rng.normal(size=(5, 7)))
 
     def forward(_):
-        return Dropout(0.4, rng=11).forward(X, training=True)  # a fresh seed: the same mask each call
+        return Dropout(0.4, seed=11).forward(X, training=True)  # a fresh seed: the same mask each call
 
-    drop = Dropout(0.4, rng=11)
+    drop = Dropout(0.4, seed=11)
     Y = drop.forward(X, training=True)
     dX = drop.backward(dY)
     assert rel_error(dX, numeric_vjp(forward, X, dY)) < 1e-7
@@ -237,7 +238,7 @@ def test_dropout_train_mode_gradient_with_a_fixed_mask(device, rng):
 
 
 def test_dropout_rate_and_scaling_statistics():
-    drop = Dropout(0.3, rng=0)
+    drop = Dropout(0.3, seed=0)
     X = np.ones((400, 500), dtype=np.float32)
     Y = drop.forward(X, training=True)
     assert Y.dtype == np.float32
@@ -261,7 +262,7 @@ def test_dropout_rate_zero_is_identity_in_training(rng):
 def test_dense_matches_keras_dense_and_gradient_tape(tf, rng, activation):
     import keras
 
-    layer = Dense(5, 3, activation, rng=rng, dtype="float64")
+    layer = Dense(5, 3, activation, seed=rng, dtype="float64")
     layer.params["b"][...] = rng.normal(size=3)
     X = rng.normal(size=(4, 5))
     dY = rng.normal(size=(4, 3))
@@ -321,16 +322,18 @@ def test_dense_backward_before_forward_and_wrong_dy_shape(rng):
         ({"units": 0}, ValueError, r"Dense: expected units >= 1; got units=0"),
         ({"units": -3}, ValueError, r"Dense: expected units >= 1"),
         ({"units": 2.5}, TypeError, r"Dense: expected units as an integer; got float 2\.5"),
-        ({"in_features": 0}, ValueError, r"Dense: expected in_features >= 1"),
+        ({"n_inputs": 0}, ValueError, r"Dense: expected n_inputs >= 1"),
         ({"activation": "relux"}, ValueError, r"get_activation: expected name to be one of .*'relu'.*got 'relux'"),
         ({"init": "xavier"}, ValueError, r"Dense: expected init to be one of 'glorot_uniform', .*'he_normal'.*got 'xavier'"),
         ({"dtype": "int32"}, ValueError, r"Dense: expected dtype 'float32' or 'float64'; got 'int32'"),
-        ({"rng": np.random.RandomState(0)}, TypeError, r"Dense: expected rng as None, an int seed"),
+        ({"seed": np.random.RandomState(0)}, TypeError, r"Dense: expected seed as None, an int or a numpy"),
+        ({"name": ""}, TypeError, r"Dense: expected name as a non-empty string"),
+        ({"rng": 0}, TypeError, r"unexpected keyword argument 'rng'"),
         ({"units_": 3}, TypeError, r"unexpected keyword argument 'units_'"),
     ],
 )
 def test_dense_rejects_bad_hyperparameters(kwargs, exc, match):
-    args = {"in_features": 4, "units": 2, **kwargs}
+    args = {"n_inputs": 4, "units": 2, **kwargs}
     with pytest.raises(exc, match=match):
         Dense(**args)
 
@@ -342,7 +345,7 @@ def test_dropout_rejects_rates_outside_0_1(rate):
 
 
 def test_dropout_backward_checks_dy_shape(rng):
-    drop = Dropout(0.5, rng=0)
+    drop = Dropout(0.5, seed=0)
     drop.forward(rng.normal(size=(3, 4)), training=True)
     with pytest.raises(ValueError, match=r"Dropout\.backward: expected dY of shape \(3, 4\)"):
         drop.backward(np.ones((4, 3)))

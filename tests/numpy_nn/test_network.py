@@ -70,20 +70,21 @@ CONFIGS = [
 @pytest.mark.parametrize("hidden, output, loss, sizes", CONFIGS)
 @pytest.mark.parametrize("n", [7, 1])
 def test_mlp_gradients_match_numeric(device, rng, hidden, output, loss, sizes, n):
-    model = MLP(sizes, hidden, output, loss, rng=rng, dtype="float64")
+    model = MLP(sizes, hidden, output, loss, seed=rng, dtype="float64")
     for _, p in model.params().items():
         if p.ndim == 1:
             p[...] = device.asarray(0.1 * rng.normal(size=p.shape))  # non-zero biases
     X = device.asarray(rng.normal(size=(n, sizes[0])))
     y = device.asarray(_targets(rng, loss, n, sizes[-1]))
     analytic, numeric = _analytic_and_numeric(model, X, y)
-    assert set(analytic) == set(numeric) == {f"{i}.{k}" for i in range(len(sizes) - 1) for k in "Wb"}
+    names = [f"hidden_{i}" for i in range(1, len(sizes) - 1)] + ["output"]
+    assert set(analytic) == set(numeric) == {f"{name}/{k}" for name in names for k in "Wb"}
     for key in analytic:
         assert _grad_error(analytic[key], numeric[key]) < 1e-7, key
 
 
 def test_relu_mlp_gradients_match_numeric_away_from_kinks(device, rng):
-    model = MLP([4, 6, 5, 3], "relu", rng=rng, dtype="float64")
+    model = MLP([4, 6, 5, 3], "relu", seed=rng, dtype="float64")
     X = device.asarray(rng.normal(size=(5, 4)))
     y = device.asarray(rng.integers(0, 3, 5))
     # No hidden pre-activation within the finite-difference step of the kink.
@@ -97,7 +98,7 @@ def test_relu_mlp_gradients_match_numeric_away_from_kinks(device, rng):
 
 
 def test_one_hot_and_integer_labels_give_the_same_loss_and_gradients(rng):
-    model = MLP([4, 5, 3], "tanh", rng=0, dtype="float64")
+    model = MLP([4, 5, 3], "tanh", seed=0, dtype="float64")
     X, labels = rng.normal(size=(6, 4)), rng.integers(0, 3, 6)
     loss_int = model.loss_and_grads(X, labels)
     grads_int = {k: g.copy() for k, g in model.grads().items()}
@@ -111,14 +112,14 @@ def test_fused_output_gradient_equals_the_unfused_chain(rng):
     """Softmax + cross-entropy fused on logits must equal loss.grad followed by the softmax Jacobian."""
     from course_pkg.numpy_nn.losses import get_loss
 
-    model = MLP([4, 3], "tanh", rng=0, dtype="float64")
+    model = MLP([4, 3], "tanh", seed=0, dtype="float64")
     X, labels = rng.normal(size=(5, 4)), rng.integers(0, 3, 5)
     model.loss_and_grads(X, labels)
     out_layer = model.layers[-1]
     probs = out_layer.forward(X)
     loss = get_loss("sparse_categorical_crossentropy")
     out_layer.backward(loss.grad(labels, probs))
-    np.testing.assert_allclose(model.grads()["0.W"], out_layer.grads["W"], rtol=1e-9)
+    np.testing.assert_allclose(model.grads()["output/W"], out_layer.grads["W"], rtol=1e-9)
 
 
 # --------------------------------------------------------------------------- TensorFlow cross-checks
@@ -136,7 +137,7 @@ def _keras_twin(keras, model, dtype="float64"):
     twin = keras.Sequential(
         [keras.Input((model.layer_sizes[0],), dtype=dtype)]
         + [
-            keras.layers.Dense(layer.units, activation=layer.activation.name, dtype=dtype)
+            keras.layers.Dense(layer.units, activation=layer.activation.name, dtype=dtype, name=layer.name)
             for layer in model.layers
             if isinstance(layer, Dense)
         ]
@@ -159,7 +160,7 @@ def _keras_twin(keras, model, dtype="float64"):
 def test_mlp_loss_and_gradients_match_keras(tf, rng, hidden, output, loss, sizes):
     import keras
 
-    model = MLP(sizes, hidden, output, loss, rng=rng, dtype="float64")
+    model = MLP(sizes, hidden, output, loss, seed=rng, dtype="float64")
     for p in model.params().values():
         if p.ndim == 1:
             p[...] = 0.1 * rng.normal(size=p.shape)
@@ -173,9 +174,12 @@ def test_mlp_loss_and_gradients_match_keras(tf, rng, hidden, output, loss, sizes
     keras_grads = tape.gradient(theirs, twin.trainable_weights)
 
     assert ours == pytest.approx(float(theirs), rel=1e-9)
-    ours_flat = [model.grads()[f"{i}.{k}"] for i in range(len(sizes) - 1) for k in "Wb"]
-    for mine, ref in zip(ours_flat, keras_grads):
-        np.testing.assert_allclose(mine, ref.numpy(), rtol=1e-7, atol=1e-12)
+    # The documented naming: our "<layer>/W" and "<layer>/b" are Keras' "<layer>/kernel" and "<layer>/bias".
+    to_ours = {"kernel": "W", "bias": "b"}
+    for variable, ref in zip(twin.trainable_weights, keras_grads):
+        layer, kind = variable.path.split("/")[-2:]
+        np.testing.assert_allclose(model.grads()[f"{layer}/{to_ours[kind]}"], ref.numpy(), rtol=1e-7, atol=1e-12)
+    assert len(keras_grads) == len(model.grads())
 
 
 @pytest.mark.tf
@@ -183,10 +187,10 @@ def test_fit_matches_keras_training_with_sgd_momentum(tf, rng):
     """Three epochs of full-batch SGD with momentum: same losses and weights as Keras' own loop."""
     import keras
 
-    model = MLP([4, 6, 3], "tanh", rng=rng, dtype="float64")
+    model = MLP([4, 6, 3], "tanh", seed=rng, dtype="float64")
     X, y = rng.normal(size=(10, 4)), rng.integers(0, 3, 10)
     twin = _keras_twin(keras, model)
-    history = model.fit(X, y, epochs=3, batch_size=10, optimizer=SGD(lr=0.1, momentum=0.9), shuffle=False, verbose=0)
+    history = model.fit(X, y, epochs=3, batch_size=10, optimizer=SGD(learning_rate=0.1, momentum=0.9), shuffle=False, verbose=0)
 
     opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(dtype="float64")
@@ -226,7 +230,7 @@ def test_one_sgd_step_on_a_2_2_1_network_by_hand():
     #   dW1 = x1.T @ dz1 = [[1*-0.25, 1*0.5], [-1*-0.25, -1*0.5]] = [[-0.25, 0.5], [0.25, -0.5]]
     #   db1 = [-0.25, 0.5]  (sample 2 adds nothing: its error is 0)
     # SGD, lr = 0.1: p <- p - 0.1 * dp
-    history = model.fit(X, y, epochs=1, batch_size=2, optimizer=SGD(lr=0.1), shuffle=False, verbose=0)
+    history = model.fit(X, y, epochs=1, batch_size=2, optimizer=SGD(learning_rate=0.1), shuffle=False, verbose=0)
     W1, b1, W2, b2 = model.get_weights()
     assert history["loss"] == [pytest.approx(0.5)]
     np.testing.assert_allclose(W1, [[0.5 + 0.025, 1.0 - 0.05], [0.5 - 0.025, 1.0 + 0.05]])
@@ -241,10 +245,10 @@ def test_one_sgd_step_on_a_2_2_1_network_by_hand():
 )
 def test_count_params_of_the_course_networks(sizes, count):
     output = "softmax" if sizes[-1] > 1 else "linear"
-    model = MLP(sizes, output_activation=output, rng=0)
+    model = MLP(sizes, output_activation=output, seed=0)
     assert model.count_params() == count
     assert sum(w.size for w in model.get_weights()) == count
-    assert MLP(sizes, output_activation=output, dropout=0.5, rng=0).count_params() == count  # dropout adds no parameters
+    assert MLP(sizes, output_activation=output, dropout=0.5, seed=0).count_params() == count  # dropout adds no parameters
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -254,16 +258,16 @@ XOR_Y = np.array([0, 1, 1, 0])
 
 
 def test_mlp_learns_xor():
-    model = MLP([2, 4, 1], "tanh", "sigmoid", rng=0)
-    history = model.fit(XOR_X, XOR_Y, epochs=300, batch_size=4, optimizer=Adam(lr=0.05), verbose=0)
+    model = MLP([2, 4, 1], "tanh", "sigmoid", seed=0)
+    history = model.fit(XOR_X, XOR_Y, epochs=300, batch_size=4, optimizer=Adam(learning_rate=0.05), verbose=0)
     np.testing.assert_array_equal(model.predict(XOR_X), XOR_Y)
     assert history["accuracy"][-1] == 1.0
     assert history["loss"][-1] < 0.1 < history["loss"][0]
 
 
 def test_zero_initialisation_does_not_break_symmetry():
-    model = MLP([2, 4, 1], "sigmoid", "sigmoid", init="zeros", rng=0)
-    model.fit(XOR_X, XOR_Y, epochs=50, batch_size=2, optimizer=SGD(lr=0.5), verbose=0)
+    model = MLP([2, 4, 1], "sigmoid", "sigmoid", init="zeros", seed=0)
+    model.fit(XOR_X, XOR_Y, epochs=50, batch_size=2, optimizer=SGD(learning_rate=0.5), verbose=0)
     W1, b1, W2, _ = model.get_weights()
     assert np.abs(W1).max() > 0 and np.abs(W2).max() > 0  # the weights did change...
     np.testing.assert_array_equal(W1, W1[:, :1].repeat(4, axis=1))  # ...but every hidden unit is the same
@@ -272,13 +276,13 @@ def test_zero_initialisation_does_not_break_symmetry():
 
 
 def test_random_initialisation_breaks_symmetry():
-    W1 = MLP([2, 4, 1], "sigmoid", "sigmoid", rng=0).get_weights()[0]
+    W1 = MLP([2, 4, 1], "sigmoid", "sigmoid", seed=0).get_weights()[0]
     assert len({tuple(col) for col in W1.T}) == 4
 
 
 def test_initial_softmax_loss_is_about_log_c(rng):
     for n_classes in (3, 10):
-        model = MLP([20, 50, n_classes], init="normal", rng=0)
+        model = MLP([20, 50, n_classes], init="normal", seed=0)
         X = rng.normal(size=(200, 20))
         y = rng.integers(0, n_classes, 200)
         assert abs(model.evaluate(X, y)["loss"] - math.log(n_classes)) < 0.1
@@ -286,16 +290,16 @@ def test_initial_softmax_loss_is_about_log_c(rng):
 
 def test_overfits_a_tiny_batch(rng):
     X, y = rng.normal(size=(8, 10)), rng.integers(0, 5, 8)
-    model = MLP([10, 32, 5], rng=0)
-    history = model.fit(X, y, epochs=200, batch_size=8, optimizer=Adam(lr=0.01), verbose=0)
+    model = MLP([10, 32, 5], seed=0)
+    history = model.fit(X, y, epochs=200, batch_size=8, optimizer=Adam(learning_rate=0.01), verbose=0)
     assert history["loss"][-1] < 0.01
     assert model.evaluate(X, y) == {"loss": pytest.approx(model.evaluate(X, y)["loss"]), "accuracy": 1.0}
 
 
 def test_overfits_a_tiny_regression_batch(rng):
     X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
-    model = MLP([3, 16, 1], "tanh", "linear", rng=0)
-    history = model.fit(X, y, epochs=400, batch_size=6, optimizer=Adam(lr=0.02), verbose=0)
+    model = MLP([3, 16, 1], "tanh", "linear", seed=0)
+    history = model.fit(X, y, epochs=400, batch_size=6, optimizer=Adam(learning_rate=0.02), verbose=0)
     assert history["loss"][-1] < 1e-3
     assert set(history) == {"loss"}
     np.testing.assert_allclose(model.predict(X)[:, 0], y, atol=0.1)
@@ -315,7 +319,7 @@ def digits():
 
 def test_digits_reach_95_percent_test_accuracy(digits):
     X_train, y_train, X_test, y_test = digits
-    model = MLP([64, 64, 10], rng=0)
+    model = MLP([64, 64, 10], seed=0)
     history = model.fit(X_train, y_train, epochs=15, optimizer="adam", validation_data=(X_test, y_test), verbose=0)
     scores = model.evaluate(X_test, y_test)
     assert scores["accuracy"] >= 0.95
@@ -330,7 +334,7 @@ def test_same_seed_same_history_and_weights(digits):
     X, y = digits[0][:300], digits[1][:300]
 
     def run(seed):
-        model = MLP([64, 16, 10], dropout=0.2, rng=seed)
+        model = MLP([64, 16, 10], dropout=0.2, seed=seed)
         return model.fit(X, y, epochs=3, batch_size=50, optimizer="sgd", verbose=0), model.get_weights()
 
     (h1, w1), (h2, w2), (h3, _) = run(5), run(5), run(6)
@@ -340,32 +344,44 @@ def test_same_seed_same_history_and_weights(digits):
     assert h1 != h3
 
 
-def test_fit_rng_controls_the_shuffling(digits):
+def test_fit_seed_controls_the_shuffling(digits):
     X, y = digits[0][:200], digits[1][:200]
     histories = []
     for fit_seed in (1, 1, 2):
-        model = MLP([64, 8, 10], rng=0)
-        histories.append(model.fit(X, y, epochs=2, batch_size=20, verbose=0, rng=fit_seed))
+        model = MLP([64, 8, 10], seed=0)
+        histories.append(model.fit(X, y, epochs=2, batch_size=20, verbose=0, seed=fit_seed))
     assert histories[0] == histories[1] != histories[2]
 
 
 def test_history_keys_and_lengths(rng):
     X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
-    clf = MLP([3, 4, 2], rng=0)
+    clf = MLP([3, 4, 2], seed=0)
     h = clf.fit(X, y, epochs=4, validation_data=(X[:5], y[:5]), verbose=0)
     assert list(h) == ["loss", "accuracy", "val_loss", "val_accuracy"]
     assert all(len(v) == 4 and all(isinstance(x, float) for x in v) for v in h.values())
-    binary = MLP([3, 4, 1], output_activation="sigmoid", rng=0)
+    binary = MLP([3, 4, 1], output_activation="sigmoid", seed=0)
     assert list(binary.fit(X, y, epochs=2, verbose=0)) == ["loss", "accuracy"]
-    reg = MLP([3, 4, 1], output_activation="linear", rng=0)
+    reg = MLP([3, 4, 1], output_activation="linear", seed=0)
     h = reg.fit(X, rng.normal(size=20), epochs=2, validation_data=(X[:5], rng.normal(size=5)), verbose=0)
     assert list(h) == ["loss", "val_loss"]
+
+
+def test_default_optimizer_is_adam_with_keras_defaults(rng):
+    # The same default as compile_for in the Keras track: Adam(learning_rate=0.001).
+    X, y = rng.normal(size=(12, 3)), rng.integers(0, 2, 12)
+    model = MLP([3, 4, 2], seed=0, dtype="float64")
+    reference = MLP([3, 4, 2], seed=0, dtype="float64")
+    model.fit(X, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    reference.fit(X, y, epochs=2, batch_size=4, shuffle=False, optimizer=Adam(learning_rate=0.001), verbose=0)
+    assert type(model.optimizer) is Adam and model.optimizer.learning_rate == 0.001
+    for ours, theirs in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 def test_every_sample_once_per_epoch_with_the_partial_last_batch(rng, monkeypatch):
     X = np.column_stack([np.arange(10.0), rng.normal(size=10)])  # column 0 identifies the sample
     y = rng.integers(0, 3, 10)
-    model = MLP([2, 4, 3], "tanh", rng=0, dtype="float64")
+    model = MLP([2, 4, 3], "tanh", seed=0, dtype="float64")
     seen, batch_losses = [], []
     original = model._output_and_loss
 
@@ -377,7 +393,7 @@ def test_every_sample_once_per_epoch_with_the_partial_last_batch(rng, monkeypatc
         return result
 
     monkeypatch.setattr(model, "_output_and_loss", spy)
-    opt = SGD(lr=0.1)
+    opt = SGD(learning_rate=0.1)
     history = model.fit(X, y, epochs=2, batch_size=4, optimizer=opt, verbose=0)
     assert [len(s) for s in seen] == [4, 4, 2, 4, 4, 2]
     for epoch in (0, 1):
@@ -391,7 +407,7 @@ def test_every_sample_once_per_epoch_with_the_partial_last_batch(rng, monkeypatc
 
 
 def test_get_weights_set_weights_round_trip(rng):
-    source, target = MLP([4, 5, 3], rng=1), MLP([4, 5, 3], rng=2)
+    source, target = MLP([4, 5, 3], seed=1), MLP([4, 5, 3], seed=2)
     X = rng.normal(size=(6, 4))
     weights = source.get_weights()
     assert [w.shape for w in weights] == [(4, 5), (5,), (5, 3), (3,)]
@@ -406,13 +422,13 @@ def test_get_weights_set_weights_round_trip(rng):
 
 
 def test_set_weights_checks_count_and_shapes():
-    model = MLP([4, 5, 3], rng=0)
+    model = MLP([4, 5, 3], seed=0)
     weights = model.get_weights()
     with pytest.raises(ValueError, match=r"MLP\.set_weights: expected 4 arrays .*; got 3"):
         model.set_weights(weights[:3])
     bad = list(weights)
     bad[2] = bad[2].T
-    with pytest.raises(ValueError, match=r"expected weights\[2\] \(W of the Dense layer 5 -> 3\) of shape \(5, 3\); got \(3, 5\)"):
+    with pytest.raises(ValueError, match=r"expected weights\[2\] \(output/W, Dense 5 -> 3\) of shape \(5, 3\); got \(3, 5\)"):
         model.set_weights(bad)
     bad = list(weights)
     bad[3] = np.full(3, np.nan)
@@ -423,39 +439,40 @@ def test_set_weights_checks_count_and_shapes():
 
 def test_non_finite_parameters_raise_with_the_layer_and_a_fix(rng):
     X, y = rng.normal(size=(32, 4)), rng.normal(size=(32, 1)) * 10
-    model = MLP([4, 16, 1], "relu", "linear", rng=0)
-    with pytest.raises(FloatingPointError, match=r"MLP\.fit: .*layer \d+ \(Dense \d+ -> \d+\).*training diverged: use a smaller learning rate \(lr=10000 now\)"):
-        model.fit(X, y, epochs=50, batch_size=8, optimizer=SGD(lr=1e4), verbose=0)
+    model = MLP([4, 16, 1], "relu", "linear", seed=0)
+    with pytest.raises(FloatingPointError, match=r"MLP\.fit: .*layer (hidden_1|output) \(Dense \d+ -> \d+\).*training diverged: use a smaller learning rate \(learning_rate=10000 now\)"):
+        model.fit(X, y, epochs=50, batch_size=8, optimizer=SGD(learning_rate=1e4), verbose=0)
     # One update that overflows the float32 weights: caught after the epoch, before any further use.
-    model = MLP([4, 16, 1], "relu", "linear", rng=0)
-    with pytest.raises(FloatingPointError, match=r"after epoch 1: Parameter \d\.[Wb] of layer \d .*holds NaN or infinity"):
-        model.fit(X, y, epochs=1, batch_size=32, optimizer=SGD(lr=1e38), verbose=0)
+    model = MLP([4, 16, 1], "relu", "linear", seed=0)
+    with pytest.raises(FloatingPointError, match=r"after epoch 1: Parameter (hidden_1|output)/[Wb] of layer (hidden_1|output) .*holds NaN or infinity"):
+        model.fit(X, y, epochs=1, batch_size=32, optimizer=SGD(learning_rate=1e38), verbose=0)
 
 
 def test_dropout_layers_and_modes(rng):
-    model = MLP([6, 8, 8, 3], dropout=0.5, rng=0)
+    model = MLP([6, 8, 8, 3], dropout=0.5, seed=0)
     assert [type(layer) for layer in model.layers] == [Dense, Dropout, Dense, Dropout, Dense]
-    assert sorted(model.params()) == ["0.W", "0.b", "2.W", "2.b", "4.W", "4.b"]
+    assert [layer.name for layer in model.layers] == ["hidden_1", "dropout_1", "hidden_2", "dropout_2", "output"]
+    assert list(model.params()) == ["hidden_1/W", "hidden_1/b", "hidden_2/W", "hidden_2/b", "output/W", "output/b"]
     X = rng.normal(size=(5, 6))
     np.testing.assert_array_equal(model.forward(X), model.forward(X))  # evaluation: deterministic
     assert not np.allclose(model.forward(X, training=True), model.forward(X))
-    assert "Dropout (0.5)" in model.summary()
+    assert "dropout_1 (Dropout, 0.5)" in model.summary()
 
 
 def test_predictions_shapes_and_types(rng):
     X = rng.normal(size=(7, 3))
-    softmax = MLP([3, 4, 5], rng=0)
+    softmax = MLP([3, 4, 5], seed=0)
     probs = softmax.predict_proba(X)
     assert probs.shape == (7, 5) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-6)
     np.testing.assert_array_equal(softmax.predict(X), probs.argmax(axis=1))
-    binary = MLP([3, 4, 1], output_activation="sigmoid", rng=0)
+    binary = MLP([3, 4, 1], output_activation="sigmoid", seed=0)
     p = binary.predict_proba(X)
     assert p.shape == (7, 1)
     np.testing.assert_array_equal(binary.predict(X), (p[:, 0] > 0.5).astype(int))
-    multilabel = MLP([3, 4, 2], output_activation="sigmoid", rng=0)
+    multilabel = MLP([3, 4, 2], output_activation="sigmoid", seed=0)
     assert multilabel.predict(X).shape == (7, 2)
-    reg = MLP([3, 4, 2], output_activation="linear", rng=0)
+    reg = MLP([3, 4, 2], output_activation="linear", seed=0)
     np.testing.assert_array_equal(reg.predict(X), reg.forward(X))
     with pytest.raises(ValueError, match=r"MLP\.predict_proba: expected a softmax or sigmoid output.*predict\(\)"):
         reg.predict_proba(X)
@@ -465,7 +482,7 @@ def test_predictions_shapes_and_types(rng):
 def test_sigmoid_accuracy_uses_the_half_probability_threshold(rng, n_out):
     X = rng.normal(size=(40, 3))
     y = rng.integers(0, 2, (40, n_out))
-    model = MLP([3, 5, n_out], output_activation="sigmoid", rng=0)
+    model = MLP([3, 5, n_out], output_activation="sigmoid", seed=0)
     model.set_weights([w * 5 for w in model.get_weights()])  # spread the probabilities out
     probs = model.predict_proba(X)
     assert ((probs > 0.5) & (probs < 0.7)).any()  # outputs near the threshold take part
@@ -491,17 +508,17 @@ def test_defaults_losses_inits_and_dtype(rng):
 
 def test_verbose_zero_prints_nothing_and_two_prints_one_line_per_epoch(rng, capsys):
     X, y = rng.normal(size=(10, 3)), rng.integers(0, 2, 10)
-    MLP([3, 2], rng=0).fit(X, y, epochs=2, verbose=0)
+    MLP([3, 2], seed=0).fit(X, y, epochs=2, verbose=0)
     assert capsys.readouterr() == ("", "")
-    MLP([3, 2], rng=0).fit(X, y, epochs=2, verbose=2)
+    MLP([3, 2], seed=0).fit(X, y, epochs=2, verbose=2)
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and out[1].startswith("Epoch 2/2 - loss: ") and "accuracy" in out[1]
-    MLP([3, 2], rng=0).fit(X, y, epochs=2, verbose=1)
+    MLP([3, 2], seed=0).fit(X, y, epochs=2, verbose=1)
     assert "2/2" in capsys.readouterr().err  # the progress bar
 
 
 def test_summary_lists_layers_shapes_and_counts():
-    text = MLP([784, 784, 10], rng=0).summary()
+    text = MLP([784, 784, 10], seed=0).summary()
     assert "(None, 784)" in text and "615,440" in text and "7,850" in text
     assert text.rstrip().endswith("Total params: 623,290")
 
@@ -511,7 +528,7 @@ def test_summary_lists_layers_shapes_and_counts():
 
 @pytest.fixture
 def small():
-    return MLP([4, 5, 3], rng=0), np.ones((6, 4)), np.zeros(6, dtype=int)
+    return MLP([4, 5, 3], seed=0), np.ones((6, 4)), np.zeros(6, dtype=int)
 
 
 def test_fit_rejects_bad_x(small):
@@ -591,3 +608,5 @@ def test_fit_rejects_bad_arguments(small):
         model.fit(X, y, epochs=1, verbose=3)
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'lr'"):
         model.fit(X, y, epochs=1, lr=0.1, verbose=0)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'rng'"):
+        model.fit(X, y, epochs=1, rng=0, verbose=0)

@@ -138,7 +138,7 @@ def test_tlu_errors():
 
 def test_first_update_by_hand():
     x = np.array([[2.0, -1.0, 0.5]])
-    clf = Perceptron(lr=0.5, max_epochs=1, shuffle=False).fit(x, np.array([0]))
+    clf = Perceptron(learning_rate=0.5, max_epochs=1, shuffle=False).fit(x, np.array([0]))
     # Zero weights give z = 0, y_hat = 1, so w = 0 + 0.5 * (0 - 1) * x and b = 0.5 * (0 - 1).
     np.testing.assert_allclose(clf.coef_, -0.5 * x[0])
     assert clf.intercept_ == -0.5
@@ -148,7 +148,7 @@ def test_first_update_by_hand():
 def test_two_updates_by_hand():
     X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     y = np.array([0, 1, 1])
-    clf = Perceptron(lr=1.0, max_epochs=1, shuffle=False).fit(X, y)
+    clf = Perceptron(learning_rate=1.0, max_epochs=1, shuffle=False).fit(X, y)
     # sample 0: z = 0 -> y_hat 1, wrong: w = [-1, 0], b = -1
     # sample 1: z = 0 - 1 = -1 -> y_hat 0, wrong: w = [-1, 1], b = 0
     # sample 2: z = -1 + 1 + 0 = 0 -> y_hat 1, right: no update
@@ -162,7 +162,7 @@ def test_matches_independent_rule_with_seeded_shuffling(rng):
     X = rng.normal(size=(30, 3))
     Y = rng.integers(0, 2, size=(30, 2))
     lr, epochs, seed = 0.3, 4, 11
-    clf = Perceptron(lr=lr, max_epochs=epochs, rng=seed).fit(X, Y)
+    clf = Perceptron(learning_rate=lr, max_epochs=epochs, seed=seed).fit(X, Y)
 
     gen = np.random.default_rng(seed)  # one permutation per epoch, drawn from the seeded generator
     W, b = np.zeros((3, 2)), np.zeros(2)
@@ -184,7 +184,7 @@ def test_matches_independent_rule_with_seeded_shuffling(rng):
 
 def test_iris_setosa_reaches_zero_errors(iris_setosa):
     X, y = iris_setosa
-    for kwargs in ({"shuffle": False}, {"rng": 0}, {"rng": 1}):
+    for kwargs in ({"shuffle": False}, {"seed": 0}, {"seed": 1}):
         clf = Perceptron(**kwargs).fit(X, y)
         assert clf.errors_[-1] == 0 and clf.converged_
         assert clf.errors_[0] > 0  # it did have to learn
@@ -198,7 +198,7 @@ def test_iris_setosa_reaches_zero_errors(iris_setosa):
 
 def test_seed_makes_fit_reproducible(iris_setosa):
     X, y = iris_setosa
-    first, again = Perceptron(rng=3).fit(X, y), Perceptron(rng=3).fit(X, y)
+    first, again = Perceptron(seed=3).fit(X, y), Perceptron(seed=3).fit(X, y)
     np.testing.assert_array_equal(first.coef_, again.coef_)
     assert first.errors_ == again.errors_
     ordered = Perceptron(shuffle=False).fit(X, y)
@@ -209,7 +209,7 @@ def test_agrees_with_sklearn_perceptron_on_setosa(iris_setosa):
     from sklearn.linear_model import Perceptron as SkPerceptron
 
     X, y = iris_setosa
-    ours = Perceptron(lr=1.0, shuffle=False).fit(X, y)
+    ours = Perceptron(learning_rate=1.0, shuffle=False).fit(X, y)
     theirs = SkPerceptron(eta0=1.0, penalty=None, shuffle=False, max_iter=100, tol=None).fit(X, y)
     # Both separate the training set; the weights may differ because scikit-learn also updates
     # when the score is exactly 0 (our Heaviside step gives 1 there).
@@ -219,7 +219,7 @@ def test_agrees_with_sklearn_perceptron_on_setosa(iris_setosa):
 
 def test_cannot_learn_xor():
     for seed in range(3):
-        clf = Perceptron(max_epochs=30, rng=seed).fit(X_XOR, Y_XOR)
+        clf = Perceptron(max_epochs=30, seed=seed).fit(X_XOR, Y_XOR)
         assert min(clf.errors_) > 0
         assert clf.n_epochs_ == 30 and not clf.converged_
         assert clf.score(X_XOR, Y_XOR) < 1.0
@@ -239,13 +239,13 @@ def test_multilabel_fit_two_outputs(rng):
     margin = (np.abs(X[:, 0] - 0.2) > 0.1) & (np.abs(X[:, 0] + X[:, 1]) > 0.1)
     X = X[margin]
     Y = np.stack([X[:, 0] > 0.2, X[:, 0] + X[:, 1] < 0], axis=1).astype(int)  # (N, 2)
-    clf = Perceptron(rng=5).fit(X, Y)
+    clf = Perceptron(seed=5).fit(X, Y)
     assert clf.coef_.shape == (2, 2) and clf.intercept_.shape == (2,)
     assert clf.converged_ and clf.errors_[-1] == 0
     assert clf.predict(X).shape == Y.shape and clf.score(X, Y) == 1.0
     # Each output is its own perceptron: same seed, same visiting order, same weights.
     for k in range(2):
-        single = Perceptron(rng=5).fit(X, Y[:, k])
+        single = Perceptron(seed=5).fit(X, Y[:, k])
         np.testing.assert_allclose(clf.coef_[:, k], single.coef_)
         np.testing.assert_allclose(clf.intercept_[k], single.intercept_)
 
@@ -264,11 +264,13 @@ def test_multilabel_score_counts_a_sample_right_only_when_all_outputs_are():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"lr": 0}, ValueError, "Perceptron: expected lr > 0"),
-        ({"lr": -1.0}, ValueError, "lr > 0"),
+        ({"learning_rate": 0}, ValueError, "Perceptron: expected learning_rate > 0"),
+        ({"learning_rate": -1.0}, ValueError, "learning_rate > 0"),
+        ({"lr": 0.5}, TypeError, r"got lr=0\.5\. Write Perceptron\(learning_rate=0\.5\)"),
+        ({"rng": 0}, TypeError, r"Write Perceptron\(seed=0\)"),
         ({"max_epochs": 0}, ValueError, "max_epochs >= 1"),
         ({"max_epochs": 2.5}, TypeError, "max_epochs as an integer"),
-        ({"rng": "seed"}, TypeError, "np.random.default_rng"),
+        ({"seed": "seed"}, TypeError, "np.random.default_rng"),
         ({"shuffle": "no"}, TypeError, "shuffle as True or False"),
     ],
 )

@@ -4,8 +4,8 @@ Start one process per worker, each with its own index; they find each other on t
 loopback interface, train the same tiny regression MLP in lock-step (gradients are
 all-reduced after every batch) and each saves its final weights::
 
-    python -m course_pkg.keras_nn._multiworker_demo --worker-index 0 --ports 12345,12346 --out w0.npz &
-    python -m course_pkg.keras_nn._multiworker_demo --worker-index 1 --ports 12345,12346 --out w1.npz
+    python -m course_pkg.keras_nn.multiworker --worker-index 0 --ports 12345,12346 --out w0.npz &
+    python -m course_pkg.keras_nn.multiworker --worker-index 1 --ports 12345,12346 --out w1.npz
 
 Both files then hold identical weights: that is what synchronous data parallelism means.
 The cluster is read from ``TF_CONFIG`` when it is set (it must agree with the arguments);
@@ -32,7 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def _parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m course_pkg.keras_nn._multiworker_demo",
+        prog="python -m course_pkg.keras_nn.multiworker",
         description="One worker of a two-process MultiWorkerMirroredStrategy demo on 127.0.0.1.",
     )
     parser.add_argument("--worker-index", type=int, required=True, help="this worker's index")
@@ -55,11 +55,11 @@ def main(argv=None) -> int:
     try:
         ports = [int(p) for p in args.ports.split(",") if p.strip()]
     except ValueError:
-        print(f"_multiworker_demo: expected --ports as integers like 12345,12346; got {args.ports!r}.")
+        print(f"multiworker: expected --ports as integers like 12345,12346; got {args.ports!r}.")
         return 2
     if len(ports) < 2 or not 0 <= args.worker_index < len(ports):
         print(
-            f"_multiworker_demo: expected at least 2 ports and 0 <= --worker-index < {len(ports)}; "
+            f"multiworker: expected at least 2 ports and 0 <= --worker-index < {len(ports)}; "
             f"got ports {ports} and index {args.worker_index}."
         )
         return 2
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     if "TF_CONFIG" in os.environ:
         given = json.loads(os.environ["TF_CONFIG"])
         if given != wanted:
-            print(f"_multiworker_demo: TF_CONFIG {given} disagrees with the arguments {wanted}.")
+            print(f"multiworker: TF_CONFIG {given} disagrees with the arguments {wanted}.")
             return 2
     else:
         os.environ["TF_CONFIG"] = json.dumps(wanted)
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     strategy = get_strategy()
     if strategy.num_replicas_in_sync != len(ports):
         print(
-            f"_multiworker_demo: expected {len(ports)} replicas in sync; got "
+            f"multiworker: expected {len(ports)} replicas in sync; got "
             f"{strategy.num_replicas_in_sync} ({type(strategy).__name__})."
         )
         return 1

@@ -2,9 +2,10 @@
 
 Modules use each other through public names. A helper that two modules need lives in a shared
 private module (``course_pkg/_checks.py``, ``course_pkg/keras_nn/_layers.py``, ...) whose names are
-public; what starts with an underscore inside a module stays inside it. Read from the source with
-``ast``, so nothing is imported (no TensorFlow) and every import counts, also those inside
-functions.
+public; what starts with an underscore inside a module stays inside it, and what starts with an
+underscore inside an object is used only by that object (``self._cache``), never by another
+(``layer._cache`` from a network). Read from the source with ``ast``, so nothing is imported (no
+TensorFlow) and every import counts, also those inside functions.
 """
 
 from __future__ import annotations
@@ -126,6 +127,23 @@ def private_reach_through() -> list[str]:
     return problems
 
 
+def private_attribute_uses() -> list[str]:
+    """``obj._name`` where obj is not ``self``, ``cls`` or ``super()``: another object's private part."""
+    problems = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            private = isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+            if not private:
+                continue
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+                continue
+            problems.append(f"{name}:{node.lineno} uses {ast.unparse(node)}")
+    return problems
+
+
 def test_the_scanner_sees_the_package():
     edges = graph()
     assert "course_pkg.numpy_nn.layers" in edges["course_pkg.numpy_nn.network"]
@@ -148,18 +166,39 @@ def test_no_module_reaches_into_a_siblings_private_names():
     assert [p for p in private_reach_through() if p.split(":")[0] not in LEAVING] == []
 
 
+def test_no_object_uses_another_objects_private_attributes():
+    """A network drives its layers through their public methods (forward, backward, ...)."""
+    assert [p for p in private_attribute_uses() if p.split(":")[0] not in LEAVING] == []
+
+
+def test_private_attribute_finder_flags_a_planted_module(tmp_path, monkeypatch):
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "class Net:\n"
+        "    def step(self, layer):\n"
+        "        self._count = 1\n"  # its own: fine
+        "        super()._reset()\n"  # its parent's: fine
+        "        return layer._backward_linear(1)\n"
+    )
+    monkeypatch.setitem(MODULES, "course_pkg.planted", planted)
+    found = [p for p in private_attribute_uses() if p.startswith("course_pkg.planted:")]
+    assert found == ["course_pkg.planted:5 uses layer._backward_linear"]
+
+
 @pytest.mark.parametrize(
     "low, high",
     [
         ("course_pkg.numpy_nn.layers", "course_pkg.numpy_nn.network"),
         ("course_pkg.numpy_nn.optimizers", "course_pkg.numpy_nn.network"),
         ("course_pkg.numpy_nn.batching", "course_pkg.numpy_nn.network"),
+        ("course_pkg.numpy_nn.batching", "course_pkg.numpy_nn.training"),
+        ("course_pkg.numpy_nn.training", "course_pkg.numpy_nn.network"),
         ("course_pkg.numpy_nn.activations", "course_pkg.numpy_nn.layers"),
         ("course_pkg.numpy_nn.backend", "course_pkg.numpy_nn.activations"),
     ],
 )
 def test_the_numpy_track_imports_one_way(low, high):
-    """backend <- activations, losses <- layers <- network; optimizers and batching below network."""
+    """backend <- activations, losses <- layers <- network; optimizers, batching, training below it."""
     edges = graph()
 
     def reaches(start: str, goal: str) -> bool:

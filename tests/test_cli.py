@@ -1,4 +1,4 @@
-"""Tests of `python -m course_pkg doctor | data | bench` and of the doctor's checks."""
+"""Tests of `python -m course_pkg doctor | data | bench | multiworker` and of the doctor's checks."""
 
 from __future__ import annotations
 
@@ -117,8 +117,10 @@ def test_help_lists_the_commands(capsys):
         cli.main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("doctor", "data", "bench"):
-        assert command in out
+    assert cli.COMMANDS == ("doctor", "data", "bench", "multiworker")
+    lines = [re.search(rf"^ +{command}\s+\w", out, re.MULTILINE) for command in cli.COMMANDS]
+    assert all(lines), out  # every command with its one-line help, in this order
+    assert [m.start() for m in lines] == sorted(m.start() for m in lines)
     with pytest.raises(SystemExit) as info:
         cli.main(["doctor", "--help"])
     assert "--tf" in capsys.readouterr().out
@@ -127,21 +129,25 @@ def test_help_lists_the_commands(capsys):
     assert info.value.code == 2
 
 
-def test_bench_passes_its_arguments_on(monkeypatch):
+@pytest.mark.parametrize("command, module", [("bench", "benchmarks"), ("multiworker", "keras_nn.multiworker")])
+def test_passed_on_commands_hand_their_arguments_to_their_module(monkeypatch, command, module):
     received = []
-    fake = types.ModuleType("course_pkg.benchmarks")
+    fake = types.ModuleType(f"course_pkg.{module}")
     fake.main = lambda argv: received.append(argv) or 3
-    monkeypatch.setitem(sys.modules, "course_pkg.benchmarks", fake)
-    monkeypatch.setattr(course_pkg, "benchmarks", fake, raising=False)
-    assert cli.main(["bench", "--quick", "--json", "out.json"]) == 3
+    monkeypatch.setitem(sys.modules, f"course_pkg.{module}", fake)
+    assert cli.main([command, "--quick", "--json", "out.json"]) == 3
     assert received == [["--quick", "--json", "out.json"]]
+    fake.main = lambda argv: None  # a main that returns nothing succeeded
+    assert cli.main([command]) == 0
 
 
-def test_bench_without_the_module_says_so(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "course_pkg.benchmarks", None)  # makes the import fail
-    monkeypatch.delattr(course_pkg, "benchmarks", raising=False)
-    assert cli.main(["bench"]) == 2
-    assert "benchmarks module" in capsys.readouterr().err
+def test_multiworker_help_is_the_demos_own(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["multiworker", "--help"])  # answered before TensorFlow is imported
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m course_pkg multiworker")
+    assert "--worker-index" in out and "--ports" in out
 
 
 def test_doctor_main_exit_code(monkeypatch):

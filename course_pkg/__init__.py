@@ -12,6 +12,8 @@ imports TensorFlow):
     Offline-first data sets and preprocessing.
 ``course_pkg.plotting``
     Figures shared by the book and both tracks.
+``course_pkg.diagrams``
+    Diagrams of neurons, networks and computational graphs, drawn as SVG by plain Python.
 ``course_pkg.settings``
     The one reader of every ``COURSE_*`` environment variable (``fast_mode()`` and the others).
 ``course_pkg.book``
@@ -68,9 +70,9 @@ from course_pkg.settings import fast_mode
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "fast_mode", "settings", "book", "numpy_nn", "keras_nn", "data", "plotting", "grading"]
+_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "diagrams", "grading"}
 
-_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "grading"}
+__all__ = ["__version__", "fast_mode", "settings", *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str):

@@ -39,16 +39,16 @@ def _by_name(checks):
     return {check.name: check for check in checks}
 
 
-def _fake_versions(monkeypatch, installed: dict[str, str]):
-    """Pretend exactly these distributions are installed."""
+def _fake_versions(installed: dict[str, str]):
+    """A version lookup for doctor.check_packages that sees exactly these distributions."""
 
-    def version(dists):
+    def version_of(dists):
         for dist in dists:
             if dist in installed:
                 return dist, installed[dist]
         return None
 
-    monkeypatch.setattr(doctor, "_version", version)
+    return version_of
 
 
 GOOD = {
@@ -168,21 +168,19 @@ def test_doctor_main_exit_code(monkeypatch):
 # --------------------------------------------------------------------------------------------------
 
 
-def test_packages_all_good(monkeypatch):
-    _fake_versions(monkeypatch, GOOD)
-    checks = doctor.check_packages()
+def test_packages_all_good():
+    checks = doctor.check_packages(_fake_versions(GOOD))
     assert doctor.problems(checks) == []
     names = _by_name(checks)
     assert names["TensorFlow"].detail == "2.21.0"
     assert names["CuPy"].ok and "not installed" in names["CuPy"].detail  # optional
 
 
-def test_tensorflow_cpu_counts_as_tensorflow(monkeypatch):
+def test_tensorflow_cpu_counts_as_tensorflow():
     installed = dict(GOOD)
     del installed["tensorflow"]
     installed["tensorflow-cpu"] = "2.21.0"
-    _fake_versions(monkeypatch, installed)
-    tf_check = _by_name(doctor.check_packages())["TensorFlow"]
+    tf_check = _by_name(doctor.check_packages(_fake_versions(installed)))["TensorFlow"]
     assert tf_check.ok and tf_check.detail == "2.21.0 (tensorflow-cpu)"
 
 
@@ -196,10 +194,10 @@ def test_tensorflow_cpu_counts_as_tensorflow(monkeypatch):
         ({"tensorflow": "2.15.1"}, "TensorFlow", "2.16 or newer", "requirements.txt"),
     ],
 )
-def test_package_problems_are_flagged_with_a_fix(monkeypatch, change, name, detail, fix):
+def test_package_problems_are_flagged_with_a_fix(change, name, detail, fix):
     installed = {**GOOD, **change}
-    _fake_versions(monkeypatch, {k: v for k, v in installed.items() if v is not None})
-    found = doctor.problems(doctor.check_packages())
+    present = {k: v for k, v in installed.items() if v is not None}
+    found = doctor.problems(doctor.check_packages(_fake_versions(present)))
     assert [check.name for check in found] == [name]
     assert detail in found[0].detail
     assert fix in found[0].fix

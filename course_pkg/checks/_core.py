@@ -213,6 +213,8 @@ def _problem(part: Part, case: Case, got: Any, expected: Any) -> str | None:
         kind, text = str(error.get("type", "Exception")), _short(str(error.get("message", "")))
         if kind == "NotImplementedError":
             return "it is not written yet (it raises NotImplementedError). Replace `raise NotImplementedError()` with your code."
+        if kind == "GradingTimeout":
+            return f"{text}: an endless loop, or far too slow for this input?"
         if kind == "NameError" and error.get("undefined") == part.target:
             return f"{part.target} is not defined. Run the cell that defines it, and keep the name {part.target}."
         hint = part.on_error(case, error) if part.on_error is not None else None

@@ -65,8 +65,8 @@ def encode(value: Any, arrays: list[np.ndarray], *, _depth: int = 0) -> Any:
     Never raises for a strange learner value: what cannot be carried becomes an
     ``unserialisable`` marker.
     """
-    if _depth > _MAX_DEPTH:
-        return {"unserialisable": "nesting deeper than 32 levels"}
+    if _depth >= _MAX_DEPTH:
+        return {"unserialisable": f"nesting deeper than {_MAX_DEPTH} levels"}
     if value is None or isinstance(value, (bool, str)):
         if isinstance(value, str) and len(value) > _MAX_STRING:
             return value[:_MAX_STRING]
@@ -99,8 +99,8 @@ def encode(value: Any, arrays: list[np.ndarray], *, _depth: int = 0) -> Any:
 
 def decode(data: Any, arrays: list[np.ndarray], *, _depth: int = 0) -> Any:
     """Inverse of :func:`encode` (used on data already checked by :func:`load`)."""
-    if _depth > _MAX_DEPTH:
-        raise WireError("decode: expected at most 32 levels of nesting; got more.")
+    if isinstance(data, (list, dict)) and _depth > _MAX_DEPTH:
+        raise WireError(f"decode: expected at most {_MAX_DEPTH} levels of nesting; got more.")
     if isinstance(data, list):
         return [decode(v, arrays, _depth=_depth + 1) for v in data]
     if isinstance(data, dict):
@@ -233,7 +233,8 @@ def _check_size(data: Any, max_items: int) -> None:
     while stack:
         item, depth = stack.pop()
         count += 1
-        if count > max_items * 10 or depth > _MAX_DEPTH + 2:
+        # A tuple or a marked dict takes two JSON levels, hence twice the depth of a wire value.
+        if count > max_items * 10 or depth > 2 * _MAX_DEPTH + 2:
             raise WireError(f"load: expected at most {max_items * 10} values nested {_MAX_DEPTH} deep; got more.")
         if isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)

@@ -129,10 +129,11 @@ def run_cell(shell, source: str, timeout: float, count: int) -> dict:
     stdout, stderr = _CappedStream(), _CappedStream()
     publisher = CapturingDisplayPublisher()
     publisher.outputs = _CappedList()
-    saved = sys.stdout, sys.stderr, sys.displayhook, shell.display_pub
+    saved = sys.stdout, sys.stderr, shell.display_trap.hook, shell.display_pub
     sys.stdout, sys.stderr = stdout, stderr
     shell.display_pub = publisher
-    sys.displayhook = CapturingDisplayHook(shell=shell, outputs=publisher.outputs)
+    # IPython installs display_trap.hook as sys.displayhook while a cell runs: a cell's value lands here.
+    shell.display_trap.hook = CapturingDisplayHook(shell=shell, outputs=publisher.outputs)
     shell.last_error = None
     status = "ok"
     start = time.perf_counter()
@@ -148,7 +149,7 @@ def run_cell(shell, source: str, timeout: float, count: int) -> dict:
         status = "timeout"
     finally:
         _arm(0)
-        sys.stdout, sys.stderr, sys.displayhook, shell.display_pub = saved
+        sys.stdout, sys.stderr, shell.display_trap.hook, shell.display_pub = saved
     outputs = []
     for name, stream in (("stdout", stdout), ("stderr", stderr)):
         text = stream.getvalue()
@@ -166,7 +167,7 @@ def run_cell(shell, source: str, timeout: float, count: int) -> dict:
 
 
 def _display_record(item) -> dict:
-    data = getattr(item, "data", None) or {}
+    data = (item.get("data") if isinstance(item, dict) else getattr(item, "data", None)) or {}
     kept = {}
     text = data.get("text/plain")
     if isinstance(text, str):

@@ -305,6 +305,12 @@ def judge(plan: Plan, raw: Raw, secret) -> Judged:
         verdict = evaluate(part, cases, got, expected)
         verdicts[part.grade_id] = verdict
         outputs[cell] = [_verdict_output(verdict)]
+        if n == stopped_at:
+            outputs[cell].insert(0, _stop_output(n, stopped_at, raw.outcome, item))
+        elif any(isinstance(g, dict) and isinstance(g.get("error"), dict)
+                 and g["error"].get("type") == "GradingTimeout" for g in got):
+            status = "timeout" if status == "ok" else status
+            reasons.append(f"{part.grade_id} ran past its time limit")
     if plan.legacy:
         # nbgrader reads any stderr in a test cell as a failure: a warning would zero a right answer.
         for n, item in enumerate(plan.items):
@@ -330,12 +336,13 @@ def _stop_output(n: int, stopped_at, outcome: sandbox.Outcome, item: dict):
         return _error(NOT_RUN_ENAME, "this cell was not run because an earlier cell crashed the notebook or "
                                      "could not be stopped")
     status, why = _stop_status(outcome)
+    what = "this cell" if item["kind"] == "code" else f"checking {item['target']}"
     if status == "timeout":
-        return _error(TIMEOUT_ENAME, f"this cell ran longer than the {item['timeout']:g} s limit and did not "
+        return _error(TIMEOUT_ENAME, f"{what} ran longer than the {item['timeout']:g} s limit and did not "
                                      "stop when interrupted (does it catch KeyboardInterrupt or BaseException?)")
     if outcome.killed:
-        return _error(KERNEL_DIED_ENAME, f"the notebook was stopped here: it went past {outcome.killed}")
-    return _error(KERNEL_DIED_ENAME, "the Python process died while running this cell (os._exit, a crash, "
+        return _error(KERNEL_DIED_ENAME, f"the notebook was stopped while {what} ran: it went past {outcome.killed}")
+    return _error(KERNEL_DIED_ENAME, f"the Python process died while {what} ran (os._exit, a crash, "
                                      "or out of memory)")
 
 

@@ -645,7 +645,7 @@ def _zip_collect(course: Path, assignment: str, zips: list[Path]) -> Path:
 
 
 def _status_of_autograded(path: Path) -> tuple[str, str]:
-    """Read the autograded notebook's error outputs: did a cell time out or the kernel die?"""
+    """Read the autograded notebook: did a cell or a part time out, or the notebook stop early?"""
     import nbformat
 
     from course_grader.judge import KERNEL_DIED_ENAME, TIMEOUT_ENAME
@@ -661,11 +661,18 @@ def _status_of_autograded(path: Path) -> tuple[str, str]:
                 continue
             if out.get("ename") == KERNEL_DIED_ENAME:
                 status = "kernel-died"
-                reasons.append(f"the notebook stopped in {label}; later cells were not run")
+                reasons.append(f"the notebook stopped in {label} ({out.get('evalue', '')[:200]}); "
+                               "later cells were not run")
             elif out.get("ename") == TIMEOUT_ENAME:
                 if status == "ok":
                     status = "timeout"
                 reasons.append(f"{label}: {out.get('evalue', 'timed out')}")
+    # What the judge recorded (it always overwrites this key, so a submission cannot forge it).
+    record = nb.metadata.get("course_grader", {})
+    if status == "ok" and record.get("status") in ("timeout", "kernel-died"):
+        status = record["status"]
+    if record.get("reason"):
+        reasons.append(str(record["reason"])[:500])
     return status, "; ".join(dict.fromkeys(reasons))
 
 

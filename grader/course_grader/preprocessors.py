@@ -140,7 +140,7 @@ class JudgeInSandbox(NbGraderPreprocessor):
                       "" if judged.sandboxed else ", unsandboxed")
         # For the instructor's tools (never rendered in feedback): how this notebook was run.
         nb.metadata["course_grader"] = {"sandboxed": judged.sandboxed, "seconds": round(judged.seconds, 3),
-                                        "status": judged.status}
+                                        "status": judged.status, "reason": judged.reason}
         return nb, resources
 
 

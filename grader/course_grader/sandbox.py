@@ -309,22 +309,25 @@ def _seed_matplotlib_cache(target: Path) -> None:
     """
     import importlib.util
 
-    if not _MPL_CACHE:
-        if importlib.util.find_spec("matplotlib") is None:
-            return
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course-grader" / "matplotlib"
-        cache.mkdir(parents=True, exist_ok=True)
-        if not list(cache.glob("fontlist-*.json")):
-            subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
-                           env={**os.environ, "MPLCONFIGDIR": str(cache)}, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=300, check=False)
-        _MPL_CACHE.append(cache)
-    target.mkdir(parents=True, exist_ok=True)
-    for path in _MPL_CACHE[0].glob("fontlist-*.json"):
-        shutil.copyfile(path, target / path.name)
-    if os.geteuid() == 0:
-        for path in [target, *target.iterdir()]:
-            os.chown(path, target.parent.stat().st_uid, target.parent.stat().st_gid)
+    try:
+        if not _MPL_CACHE:
+            if importlib.util.find_spec("matplotlib") is None:
+                return
+            cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course-grader" / "matplotlib"
+            cache.mkdir(parents=True, exist_ok=True)
+            if not list(cache.glob("fontlist-*.json")):
+                subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
+                               env={**os.environ, "MPLCONFIGDIR": str(cache)}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=300, check=False)
+            _MPL_CACHE.append(cache)
+        target.mkdir(parents=True, exist_ok=True)
+        for path in _MPL_CACHE[0].glob("fontlist-*.json"):
+            shutil.copyfile(path, target / path.name)
+        if os.geteuid() == 0:
+            for path in [target, *target.iterdir()]:
+                os.chown(path, target.parent.stat().st_uid, target.parent.stat().st_gid)
+    except (OSError, subprocess.SubprocessError):
+        pass  # only a speed-up: matplotlib then builds its font list itself
 
 
 def _rewrite(argv: list[str], scratch: str) -> list[str]:
@@ -470,6 +473,7 @@ def _supervise(command, cwd, env, limits: Limits, scratch: Path, progress_file, 
         time.sleep(0.02 if now - start < 2 else 0.1)
     proc.wait()
     reader.join(timeout=5)
+    proc.stdout.close()
     return Outcome(
         returncode=proc.returncode, killed=killed, output=bytes(kept).decode("utf-8", "replace"),
         output_bytes=total[0], seconds=time.monotonic() - start, sandboxed=sandboxed, command=command,

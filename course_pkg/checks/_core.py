@@ -212,14 +212,19 @@ def _problem(part: Part, case: Case, got: Any, expected: Any) -> str | None:
             return "no readable result came back."
         kind, text = str(error.get("type", "Exception")), _short(str(error.get("message", "")))
         if kind == "NotImplementedError":
-            return "it is not written yet (it raises NotImplementedError). Replace `raise NotImplementedError()` with your code."
+            return ("it is not written yet (it raises NotImplementedError). "
+                    "Replace `raise NotImplementedError()` with your code.")
         if kind == "GradingTimeout":
             return f"{text}: an endless loop, or far too slow for this input?"
         if kind == "NameError" and error.get("undefined") == part.target:
             return f"{part.target} is not defined. Run the cell that defines it, and keep the name {part.target}."
         hint = part.on_error(case, error) if part.on_error is not None else None
         return hint or f"your code raised {kind}: {text}"
-    return part.judge(case, got, expected)
+    try:
+        return part.judge(case, got, expected)
+    except Exception as err:  # a result of a shape no judge foresaw: a failed case, never a crashed grader
+        return (f"it returned {describe(got.get('returned'))}, which could not be compared with the right "
+                f"answer ({type(err).__name__}).")
 
 
 def _short(text: str, limit: int = 300) -> str:

@@ -114,7 +114,8 @@ def _judge_vector_dot(case: Case, got: dict, expected: dict) -> str | None:
     if problem:
         return problem
     value = got.get("returned")
-    if isinstance(value, (list, tuple, dict)) or np.ndim(value) != 0 or not np.isrealobj(value):
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (number or (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf")):
         return f"it must return one number; it returned {describe(value)}. Add the products up into a single total."
     a, b = (np.asarray(v, dtype=float) for v in case.inputs["args"])
     total = float(np.asarray(value, dtype=float))
@@ -145,11 +146,16 @@ def _matrix_dot_cases(rng: np.random.Generator, repeats: int) -> list[Case]:
     cases = [Case("the worked example", _args([[2, 3], [3, 5]], [[1, 2], [5, -1]]))]
     for _ in range(repeats):
         n, k, m = (int(v) for v in rng.integers(2, 5, 3))
+
+        def rows(*shape):
+            return rng.normal(size=shape).tolist()
+
         cases += [
-            Case("integers, (2, 3) times (3, 4)", _args(rng.integers(-5, 6, (2, 3)).tolist(), rng.integers(-5, 6, (3, 4)).tolist())),
-            Case("a row times a column, (1, k) times (k, 1)", _args(rng.normal(size=(1, k)).tolist(), rng.normal(size=(k, 1)).tolist())),
-            Case("a column times a row, (n, 1) times (1, m)", _args(rng.normal(size=(n, 1)).tolist(), rng.normal(size=(1, m)).tolist())),
-            Case("floats, non-square shapes", _args(rng.normal(size=(n + 2, k)).tolist(), rng.normal(size=(k, m + 1)).tolist())),
+            Case("integers, (2, 3) times (3, 4)",
+                 _args(rng.integers(-5, 6, (2, 3)).tolist(), rng.integers(-5, 6, (3, 4)).tolist())),
+            Case("a row times a column, (1, k) times (k, 1)", _args(rows(1, k), rows(k, 1))),
+            Case("a column times a row, (n, 1) times (1, m)", _args(rows(n, 1), rows(1, m))),
+            Case("floats, non-square shapes", _args(rows(n + 2, k), rows(k, m + 1))),
         ]
     return cases
 
@@ -182,7 +188,8 @@ def _judge_matrix_dot(case: Case, got: dict, expected: dict) -> str | None:
         return f"it must return a 2-D result (a list of rows); it returned {value.ndim} dimension(s)."
     A, B = (np.asarray(m, dtype=float) for m in case.inputs["args"])
     if A.shape[1] == B.shape[1] and value.shape == (A.shape[0], B.shape[0]) and close(value, A @ B.T):
-        return "it multiplies rows of A with rows of B: entry (i, j) is the dot product of row i of A with COLUMN j of B."
+        return ("it multiplies rows of A with rows of B: entry (i, j) is the dot product of row i of A with "
+                "COLUMN j of B.")
     return compare_arrays(value, expected["returned"], "the product",
                           shape_hint="An (n, k) matrix times a (k, m) matrix is (n, m).")
 
@@ -213,7 +220,8 @@ def _dense_relu_cases(rng: np.random.Generator, repeats: int) -> list[Case]:
             Case("a batch of one", _args(rng.normal(size=(1, d + 2)), rng.normal(size=(d + 2, m)), rng.normal(size=m))),
             Case("integer X", _args(rng.integers(-3, 4, (n, d)), rng.normal(size=(d, m)), rng.normal(size=m))),
             Case("zeros", _args(np.zeros((n, d)), rng.normal(size=(d, m)), np.zeros(m))),
-            Case("a wide layer (few inputs, many units)", _args(rng.normal(size=(n, 2)), rng.normal(size=(2, m + 5)), rng.normal(size=m + 5))),
+            Case("a wide layer (few inputs, many units)",
+                 _args(rng.normal(size=(n, 2)), rng.normal(size=(2, m + 5)), rng.normal(size=m + 5))),
         ]
     return cases
 
@@ -268,7 +276,8 @@ def _sigmoid_cases(rng: np.random.Generator, repeats: int) -> list[Case]:
     cases = [Case("values from -5 to 5", _args(np.linspace(-5, 5, 11)))]
     for _ in range(repeats):
         cases += [
-            Case("huge magnitudes (near -1000 and 1000)", _args(np.array([[-1000.0, 0.0, 1000.0]]) + rng.uniform(-50, 50, (1, 3)))),
+            Case("huge magnitudes (near -1000 and 1000)",
+                 _args(np.array([[-1000.0, 0.0, 1000.0]]) + rng.uniform(-50, 50, (1, 3)))),
             Case("a 2-D batch", _args(rng.normal(scale=3, size=tuple(int(v) for v in rng.integers(2, 6, 2))))),
             Case("integer input", _args(np.append(rng.integers(-5, 6, 4), 800))),
             Case("very negative values only", _args(-np.sort(rng.uniform(50, 1e4, 4)))),
@@ -454,7 +463,8 @@ def _mlp_shapes_cases(rng: np.random.Generator, repeats: int) -> list[Case]:
         cases += [
             Case("a batch of one", _args(1)),
             Case("other sizes, given by position", _args(int(rng.integers(10, 200)), d, h + 3, c)),
-            Case("other sizes, given by keyword", _args(int(rng.integers(10, 200)), n_inputs=784, n_hidden=16 * h, n_outputs=10)),
+            Case("other sizes, given by keyword",
+                 _args(int(rng.integers(10, 200)), n_inputs=784, n_hidden=16 * h, n_outputs=10)),
         ]
     return cases
 

@@ -105,7 +105,8 @@ def call(fn: Callable, inputs: dict, *, stand_ins: dict | None = None, errstate:
         ``{"returned": value, "changed": [positions of arguments changed in place]}``.
     """
     if not callable(fn):
-        raise TypeError(f"expected a function; got {type(fn).__name__}. Define it in the solution cell and run that cell.")
+        raise TypeError(f"expected a function; got {type(fn).__name__}. "
+                        "Define it in the solution cell and run that cell.")
     args = list(inputs.get("args", []))
     kwargs = dict(inputs.get("kwargs", {}))
     before = copy.deepcopy(args)

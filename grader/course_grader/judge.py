@@ -58,6 +58,7 @@ __all__ = [
     "limits_for",
     "is_test_cell",
     "LEGACY_NOTE",
+    "course_environment",
 ]
 
 # Error names written into cells; the pipeline reads them back to give each submission a status.
@@ -67,7 +68,7 @@ NOT_RUN_ENAME = "NotRun"
 CHECK_FAILED_ENAME = "CheckFailed"
 
 LEGACY_NOTE = (
-    "graded the old way (its checks are not in course_pkg.checks yet): every cell ran in the sandbox with the "
+    "is graded the old way (its checks are not in course_pkg.checks yet): every cell runs in the sandbox with the "
     "reference visible, and the test cells' own outputs decide"
 )
 
@@ -216,7 +217,7 @@ def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = F
             shutil.copyfile(path, scratch / "work" / Path(path).name)
         if os.geteuid() == 0:
             for path in [*grader.iterdir(), *(scratch / "work").iterdir()]:
-                os.chown(path, 65534, 65534)
+                os.chown(path, sandbox.UID, sandbox.UID)
         outcome = sandbox.run(
             sandbox.python_command("course_grader.host", f"{sandbox.SCRATCH}/grader"), scratch,
             limits=limits, env=env, practice=practice, hide_reference=not plan.legacy, read_only=read_only,
@@ -397,6 +398,24 @@ def _is_base64(text: str) -> bool:
 # --------------------------------------------------------------------------- all three
 
 
+def course_environment() -> tuple[dict, tuple]:
+    """The course's switches a graded notebook should see, and the folders to show it read-only.
+
+    The sandbox starts with an empty environment. Fast mode (``COURSE_FAST``, shorter trainings
+    in CI) passes through as it is; downloads are off (``COURSE_OFFLINE=1``: there is no network);
+    the offline MNIST folder (``COURSE_DATA_DIR``) is shown read-only when it exists.
+    """
+    env = {"COURSE_OFFLINE": "1"}
+    read_only: tuple = ()
+    if "COURSE_FAST" in os.environ:
+        env["COURSE_FAST"] = os.environ["COURSE_FAST"]
+    data = os.environ.get("COURSE_DATA_DIR")
+    if data and Path(data).is_dir():
+        env["COURSE_DATA_DIR"] = str(Path(data).resolve())
+        read_only = (Path(data).resolve(),)
+    return env, read_only
+
+
 def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice: bool = False,
                    files=(), repeats: int = 2, memory_gib: float = 4, processes: int = 64,
                    env: dict | None = None, read_only: tuple = ()) -> Judged:
@@ -419,14 +438,16 @@ def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice
     memory_gib, processes
         Sandbox limits (see :func:`limits_for`).
     env : dict, optional
-        Extra environment variables for the notebook.
+        Extra environment variables for the notebook (default: :func:`course_environment`).
     read_only : tuple of paths
-        Folders shown read-only inside the sandbox.
+        Folders shown read-only inside the sandbox (default: :func:`course_environment`).
 
     Returns
     -------
     Judged
     """
+    if env is None:
+        env, read_only = course_environment()
     plan = make_plan(nb, assignment, secret, cell_timeout=cell_timeout, repeats=repeats)
     limits = limits_for(cell_timeout, len(plan.items), memory_gib=memory_gib, processes=processes)
     raw = run_plan(plan, files=files, limits=limits, practice=practice, env=env, read_only=read_only)

@@ -117,7 +117,7 @@ class JudgeInSandbox(NbGraderPreprocessor):
     ``grader-error``.
     """
 
-    timeout = Float(60, help="Seconds per cell and per part, for assignments not in assignment_timeouts.").tag(config=True)
+    timeout = Float(60, help="Seconds per cell and per part (assignments not in assignment_timeouts).").tag(config=True)
     assignment_timeouts = Dict({}, help="Seconds per cell and per part, by assignment id.").tag(config=True)
     assignment_limits = Dict({}, help="Sandbox limits by assignment id: memory_gib, processes.").tag(config=True)
     secret_path = Unicode("", help="The instructor secret (default: ~/.config/course-grader/secret).").tag(config=True)
@@ -131,6 +131,8 @@ class JudgeInSandbox(NbGraderPreprocessor):
         folder = Path(resources.get("metadata", {}).get("path") or ".")
         files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
                        and p.suffix != ".ipynb" and not p.name.startswith(".")) if folder.is_dir() else []
+        if assignment not in judge.PORTED_ASSIGNMENTS:
+            self.log.warning("%s %s", assignment, judge.LEGACY_NOTE)
         key = secret.load(self.secret_path or None)
         judged = judge.grade_notebook(
             nb, assignment, key, cell_timeout=timeout, practice=self.practice, files=files, repeats=self.repeats,

@@ -54,6 +54,7 @@ __all__ = [
     "Limits",
     "Outcome",
     "SCRATCH",
+    "UID",
     "check",
     "make_scratch",
     "run",
@@ -67,6 +68,8 @@ MiB = 2**20
 
 # The scratch folder's path inside the sandbox; argv items equal to it are rewritten in practice mode.
 SCRATCH = "/scratch"
+# The learner's uid when grading as root ("nobody" on Debian); as an ordinary user, the user's own uid.
+UID = 65534
 
 INSTALL_HELP = (
     "Grading runs every submission inside a bubblewrap sandbox. Install it with "
@@ -201,22 +204,22 @@ def check() -> str:
     return bwrap
 
 
-def _namespace_args(uid: int = 65534) -> list[str]:
+def _namespace_args(uid: int = UID) -> list[str]:
     common = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
               "--die-with-parent", "--new-session", "--hostname", "grading"]
     if os.geteuid() == 0:
         # Root builds the sandbox without a user namespace (that would map the uid back to root, whom
         # the kernel exempts from the process limit); setpriv drops to `uid` inside, with no capabilities
         # left (bwrap keeps DAC_OVERRIDE only to enter the scratch folder, which belongs to `uid`).
-        return common + ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_DAC_OVERRIDE",
-                         "--cap-add", "CAP_SETPCAP"]
+        return common + ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                         "--cap-add", "CAP_DAC_OVERRIDE", "--cap-add", "CAP_SETPCAP"]
     return common + ["--unshare-user", "--uid", str(uid), "--gid", str(uid)]
 
 
 # --------------------------------------------------------------------------- the scratch folder
 
 
-def make_scratch(parent=None, *, uid: int = 65534) -> Path:
+def make_scratch(parent=None, *, uid: int = UID) -> Path:
     """Create an empty scratch folder (``work/``, ``home/``, ``tmp/``, ``shm/``, ``grader/``) for one run.
 
     Run as root, the folder is handed to ``uid`` (the sandbox's user) and
@@ -244,7 +247,7 @@ def python_command(module: str, *args: str) -> list[str]:
 
 def run(argv: list[str], scratch, *, limits: Limits = Limits(), env: dict | None = None,
         practice: bool = False, hide_reference: bool = True, read_only: tuple = (),
-        progress_file: str | None = None, uid: int = 65534) -> Outcome:
+        progress_file: str | None = None, uid: int = UID) -> Outcome:
     """Run ``argv`` in a sandbox whose only writable folder is ``scratch``.
 
     Parameters
@@ -394,12 +397,15 @@ def _binds(scratch: Path, stubs: Path, hide_reference: bool, read_only: tuple) -
               *(Path(p) for p in read_only)]
     bound: list[Path] = [Path("/usr")]
     made: set[Path] = set()
+    def covered(path: Path) -> bool:
+        return any(path == b or b in path.parents for b in bound)
+
     for path in wanted:
         path = path.resolve()
-        if any(path == b or b in path.parents for b in bound):
+        if covered(path):
             continue
         for parent in reversed(path.parents):
-            if parent != Path("/") and parent not in made and not any(parent == b or b in parent.parents for b in bound):
+            if parent != Path("/") and parent not in made and not covered(parent):
                 args += ["--perms", "0755", "--dir", str(parent)]  # world-readable parents, even under /root
                 made.add(parent)
         args += ["--ro-bind", str(path), str(path)]

@@ -50,7 +50,8 @@ class Secret:
 
     def __init__(self, key: bytes):
         if not isinstance(key, bytes) or len(key) < 16:
-            raise SecretError(f"Secret: expected at least 16 bytes of key; got {len(key) if isinstance(key, bytes) else type(key).__name__}.")
+            got = f"{len(key)} bytes" if isinstance(key, bytes) else type(key).__name__
+            raise SecretError(f"Secret: expected at least 16 bytes of key; got {got}.")
         self._key = key
 
     def rng_for(self, assignment: str, grade_id: str) -> np.random.Generator:

@@ -205,9 +205,20 @@ def test_evaluate_explains_missing_results_errors_and_undefined_names():
     assert "double is not defined" in message({"error": {"type": "NameError", "message": "x", "undefined": "double"}})
     assert message({"error": {"type": "ZeroDivisionError", "message": "x"}}).endswith(": hint")
     assert "your code raised KeyError: 'k'" in message({"error": {"type": "KeyError", "message": "'k'"}})
-    assert "grader could not compute" in evaluate(part, case, [{"returned": 2}], [{"error": {"message": "bug"}}]).message
+    broken_reference = [{"error": {"message": "bug"}}]
+    assert "grader could not compute" in evaluate(part, case, [{"returned": 2}], broken_reference).message
     with pytest.raises(ValueError, match="one result and one expected result per case"):
         evaluate(part, case, [], expected)
+
+
+def test_a_result_no_judge_foresaw_fails_its_case_instead_of_crashing_the_grader():
+    def fragile(case, got, expected):
+        return None if float(got["returned"]) == expected["returned"] else "wrong"
+
+    part = _part(fragile)
+    verdict = evaluate(part, [Case("small", {"args": [1]})], [{"returned": "two"}], [{"returned": 2}])
+    assert verdict.message == ("double, visible case 'small': it returned a str, which could not be compared "
+                               "with the right answer (ValueError).")
 
 
 def test_run_check_raises_check_failed_with_the_message_first(capsys):
@@ -245,6 +256,7 @@ def test_whole_numbers_accept_integral_floats_but_not_bools():
     ids=["checks", "old-checks"],
 )
 def test_importing_the_checks_stays_light(imports, forbidden):
-    code = f"import sys\n{imports}\nbad = [m for m in sys.modules if m.startswith({forbidden!r})]\nassert not bad, bad\n"
+    code = f"import sys\n{imports}\nbad = [m for m in sys.modules if m.startswith({forbidden!r})]\n" \
+           "assert not bad, bad\n"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -185,3 +185,16 @@ def test_messages_never_contain_expected_values():
 def test_a_learner_using_the_reference_is_told_it_will_not_work_when_graded():
     fails_with(F.check_softmax, activations.softmax, "reference implementation", "not available while your notebook")
     fails_with(F.check_sigmoid, lambda z: activations.sigmoid(z), "course_pkg.numpy_nn")
+
+
+ODD_RESULTS = [None, "text", True, 1 + 2j, [], [[1, 2], [3]], {"X": "no"}, np.array(["a"]), np.zeros((0, 3)),
+               np.full((2, 2), np.nan), float("inf"), 10**400, (1, (2, 3)), object()]
+
+
+@pytest.mark.parametrize("part", F.PARTS, ids=lambda p: p.grade_id)
+def test_odd_results_fail_with_a_message_never_an_error(part):
+    for value in ODD_RESULTS:
+        check = getattr(F, f"check_{part.target}")
+        with pytest.raises(CheckFailed) as info:
+            check(lambda *args, value=value, **kwargs: value)
+        assert str(info.value).startswith(f"{part.target}, visible case")

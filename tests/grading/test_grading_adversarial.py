@@ -223,8 +223,10 @@ print(sorted(os.listdir("/scratch/grader")), sorted(os.listdir(".")))
 HONEST_CELLS = {
     "vector_dot": "def vector_dot(a, b):\n    total = 0.0\n    for i in range(len(a)):  # slower than it needs to be\n"
                   "        total = total + float(list(a)[i]) * float(list(b)[i])\n    return total",
-    "dense_relu": "def dense_relu(X, W, b):\n    Z = np.einsum('nd,dm->nm', X, W) + b\n    return np.where(Z > 0, Z, 0.0)",
-    "softmax": "import warnings\ndef softmax(z):\n    warnings.warn('computing in float32')\n    z = np.asarray(z, dtype=np.float32)\n"
+    "dense_relu": "def dense_relu(X, W, b):\n    Z = np.einsum('nd,dm->nm', X, W) + b\n"
+                  "    return np.where(Z > 0, Z, 0.0)",
+    "softmax": "import warnings\ndef softmax(z):\n    warnings.warn('computing in float32')\n"
+               "    z = np.asarray(z, dtype=np.float32)\n"
                "    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)",
     "count_params": "def count_params(sizes):\n    print('counting', list(sizes))\n"
                     "    return float(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))",
@@ -297,7 +299,8 @@ def graded(tmp_path_factory, listener):
     source = nbformat.read(str(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
     blank = nbformat.read(str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
     solved = selftest.solution_notebook(source, blank)
-    broken = _replace_solution(solved, "softmax", "def softmax(z):\n    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)")
+    naive = "def softmax(z):\n    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)"
+    broken = _replace_solution(solved, "softmax", naive)
     fill = {"course": str(course), "marker": MARKER, "port": port, "repository": str(REPOSITORY)}
     attacks = {
         "a-forge-checks": FORGE_CHECKS, "a-forge-numpy": FORGE_NUMPY, "a-forge-modules": FORGE_MODULES,
@@ -307,8 +310,9 @@ def graded(tmp_path_factory, listener):
         "a-snoop-plan": PLAN_SNOOPING,
     }
     name = f"{ASSIGNMENT}.ipynb"
-    fixtures = [selftest.Fixture(student, "attack on the blank release", {name: nbformat.writes(_with_cells(blank, [code])).encode()},
-                                 zero=None) for student, code in attacks.items()]
+    fixtures = [selftest.Fixture(student, "attack on the blank release",
+                                 {name: nbformat.writes(_with_cells(blank, [code])).encode()}, zero=None)
+                for student, code in attacks.items()]
     fixtures.append(selftest.Fixture(
         "a-forge-numpy-on-broken-softmax", "NumPy's comparisons forged, with a naive softmax",
         {name: nbformat.writes(_with_cells(broken, [FORGE_NUMPY])).encode()}, zero=("test_softmax",)))

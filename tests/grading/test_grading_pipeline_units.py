@@ -53,7 +53,8 @@ def test_lint_flags_bare_expressions_tags_and_duplicate_ids(tmp_path):
 
 
 def test_lint_holds_ported_assignments_to_one_test_cell_per_part(tmp_path):
-    test_cells = [_test_cell(part.grade_id, f"checks.check_{part.target}({part.target})") for part in forward_pass.PARTS]
+    test_cells = [_test_cell(part.grade_id, f"checks.check_{part.target}({part.target})")
+                  for part in forward_pass.PARTS]
     test_cells[0].source += "\n### BEGIN HIDDEN TESTS\nchecks.check_vector_dot(vector_dot)\n### END HIDDEN TESTS"
     nb = new_notebook(cells=[*test_cells[:-1], _test_cell("test_extra", "checks.check_vector_dot(vector_dot)")])
     path = tmp_path / "forward_pass" / "forward_pass.ipynb"

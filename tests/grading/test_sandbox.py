@@ -129,7 +129,8 @@ def test_the_course_the_secret_and_the_references_are_out_of_sight(tmp_path):
         outcome = run_python(tmp_path, f"""
             import os
             for path in {[str(REPOSITORY / "assignments"), str(REPOSITORY / ".git"), str(secret),
-                          str(secrets.default_path()), str(REPOSITORY / "course_pkg" / "numpy_nn" / "activations.py")]!r}:
+                          str(secrets.default_path()),
+                          str(REPOSITORY / "course_pkg" / "numpy_nn" / "activations.py")]!r}:
                 print("SEES" if os.path.exists(path) else "hidden", path)
             try:
                 import course_pkg.numpy_nn
@@ -243,7 +244,8 @@ def _run_as_nobody(tmp_path: Path) -> None:
         from course_grader import sandbox
         scratch = sandbox.make_scratch({str(tmp_path)!r})
         program = "import os, time\\nn = 0\\ntry:\\n    while n < 500:\\n        if os.fork() == 0:\\n" \\
-                  "            time.sleep(20); os._exit(0)\\n        n += 1\\nexcept OSError:\\n    print('stopped after', n)"
+                  "            time.sleep(20); os._exit(0)\\n        n += 1\\n" \\
+                  "except OSError:\\n    print('stopped after', n)"
         outcome = sandbox.run([sys.executable, "-I", "-c", program], scratch,
                               limits=sandbox.Limits(processes=16, wall_seconds=30))
         print(outcome.output.strip(), outcome.sandboxed)
@@ -280,7 +282,8 @@ def test_grading_refuses_without_bubblewrap_and_says_how_to_get_it(tmp_path, mon
     course.mkdir()
     (course / "nbgrader_config.py").write_text("")
     proc = subprocess.run(
-        [sys.executable, "-m", "course_grader", "--course", str(course), "grade", "forward_pass", "--from", str(tmp_path)],
+        [sys.executable, "-m", "course_grader", "--course", str(course), "grade", "forward_pass",
+         "--from", str(tmp_path)],
         capture_output=True, text=True, env={**os.environ, "PATH": str(empty)},
     )
     assert proc.returncode == 2

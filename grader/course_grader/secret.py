@@ -25,11 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Secret", "default_path", "create", "load", "SecretError"]
+__all__ = ["Secret", "default_path", "create", "load", "SecretError", "SecretMissing"]
 
 
 class SecretError(RuntimeError):
     """The secret file is missing, unsafe or misplaced; the message says what to do."""
+
+
+class SecretMissing(SecretError):
+    """There is no secret file yet (``release`` creates one)."""
 
 
 def default_path() -> Path:
@@ -111,7 +115,7 @@ def load(path=None, *, forbidden: tuple = ()) -> Secret:
     path = Path(path) if path is not None else default_path()
     _check_place(path, forbidden)
     if not path.is_file():
-        raise SecretError(
+        raise SecretMissing(
             f"no instructor secret at {path}. `python -m course_grader release` creates one; "
             "or pass --secret with the path of yours."
         )

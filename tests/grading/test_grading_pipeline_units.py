@@ -275,3 +275,29 @@ def test_cli_help_lists_every_step(capsys):
     text = capsys.readouterr().out
     for step in ("release", "validate", "collect", "autograde", "feedback", "export", "grade", "selftest"):
         assert step in text
+
+
+# --------------------------------------------------------------------------- the instructor secret
+
+
+def test_the_secret_is_private_outside_the_repository_and_reproducible(tmp_path):
+    from course_grader import secret
+
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    with pytest.raises(secret.SecretError, match="must live outside"):
+        secret.create(repository / "keys" / "secret", forbidden=(repository,))
+    with pytest.raises(secret.SecretMissing, match="release` creates one"):
+        secret.load(tmp_path / "nothing", forbidden=(repository,))
+    path = secret.create(tmp_path / "private" / "secret", forbidden=(repository,))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert secret.create(path) == path  # an existing secret is kept, never replaced
+    first, second = secret.load(path), secret.load(path)
+    draw = lambda key: key.rng_for("forward_pass", "test_softmax").normal(size=3).tolist()  # noqa: E731
+    assert draw(first) == draw(second)
+    assert draw(first) != first.rng_for("forward_pass", "test_sigmoid").normal(size=3).tolist()
+    other = secret.create(tmp_path / "other" / "secret")
+    assert draw(secret.load(other)) != draw(first)
+    path.chmod(0o644)
+    with pytest.raises(secret.SecretError, match="chmod 600"):
+        secret.load(path)

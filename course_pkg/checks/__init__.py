@@ -48,11 +48,3 @@ def parts_of(assignment: str) -> tuple:
         )
     return importlib.import_module(f"{__name__}.{assignment}").PARTS
 
-
-def __getattr__(name: str):
-    # Lazy, so `import course_pkg.checks` stays cheap.
-    if name in ASSIGNMENTS:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'course_pkg.checks' has no attribute {name!r}")

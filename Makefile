@@ -1,6 +1,9 @@
 # The course's commands. `make book` and `make test` create .venv and install on first use.
 #   make book       build the website into _build/html (full mode: what learners read)
 #   make test       run the whole test suite (fast mode, as CI does)
+#   make release    generate and validate the learners' versions of the assignments (instructors)
+#   make selftest   prove the grader: solution, blank release and mutants through real grading
+#   make sandbox    install bubblewrap (the grading sandbox) when missing and we may
 #   make bench      run the performance benchmarks and print the figures
 #   make doctor     check this machine's setup (versions, data, GPU) and say how to fix problems
 #   make install-gpu  install the GPU variant (CUDA TensorFlow + CuPy) into .venv
@@ -20,15 +23,18 @@ ifneq ($(wildcard ../shared/data/mnist.npz),)
 export COURSE_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: venv browser downloads book book-fast test bench doctor install-gpu lock clean release selftest
+.PHONY: venv browser sandbox downloads book book-fast test bench doctor install-gpu lock clean release selftest
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The instructor's grader (grader/, package course_grader) is a separate distribution, installed after
+# course_pkg; it is never part of the course_pkg wheel.
+$(STAMP): requirements.txt pyproject.toml grader/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e grader
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	touch $(STAMP)
 
@@ -38,8 +44,8 @@ $(STAMP): requirements.txt pyproject.toml
 DOWNLOADS := _build/downloads
 DOWNLOADS_STAMP := _build/.downloads-published
 downloads: $(DOWNLOADS_STAMP)
-$(DOWNLOADS_STAMP): $(STAMP) assignments/nbgrader_config.py $(wildcard assignments/source/*/*) $(wildcard course_pkg/grading/*.py)
-	$(BIN)/python -m course_pkg.grading.pipeline release --no-check --publish-to $(DOWNLOADS) >/dev/null
+$(DOWNLOADS_STAMP): $(STAMP) assignments/nbgrader_config.py $(wildcard assignments/source/*/*) $(wildcard grader/course_grader/*.py)
+	$(BIN)/python -m course_grader release --no-check --publish-to $(DOWNLOADS) >/dev/null
 	touch $@
 
 book: $(STAMP) downloads
@@ -50,15 +56,16 @@ book: $(STAMP) downloads
 book-fast: $(STAMP) downloads
 	COURSE_FAST=1 $(BIN)/jupyter-book build . --path-output _build/fast
 
-# Instructor steps (see the instructor guide): release = generate + validate; selftest = grade the
-# solution, the blank release and the deliberately wrong versions through real nbgrader.
-release: $(STAMP)
-	$(BIN)/python -m course_pkg.grading.pipeline release
+# Instructor steps (see the instructor guide): release = generate + validate (creates the instructor
+# secret outside the repository if missing); selftest = grade the solution, the blank release and the
+# deliberately wrong versions through real nbgrader and the sandbox.
+release: $(STAMP) sandbox
+	$(BIN)/python -m course_grader release
 
-selftest: $(STAMP)
-	$(BIN)/python -m course_pkg.grading.pipeline selftest
+selftest: $(STAMP) sandbox
+	$(BIN)/python -m course_grader selftest
 
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	COURSE_FAST=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The site tests drive Debian's headless Chromium. Install it when missing and we may (root + apt);
@@ -72,6 +79,19 @@ browser:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; }; \
 	else echo "note: chromium/chromium-driver not installed (needs root/apt): the site tests will skip"; fi
 
+# Grading runs every submission in a bubblewrap sandbox (Debian package `bubblewrap`). Install it when
+# missing and we may (root + apt); otherwise say how, and the sandbox tests will skip.
+sandbox:
+	@if command -v bwrap >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing bubblewrap for the grading sandbox"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap >/dev/null; }; \
+	else echo "note: bubblewrap (bwrap) is not installed: run 'sudo apt-get install bubblewrap' (Debian/Ubuntu)" \
+	  "or your system's package; until then grading refuses (or runs unsandboxed with --practice) and the" \
+	  "sandbox tests skip"; fi
+
 bench: $(STAMP)
 	$(BIN)/python -m course_pkg bench
 
@@ -83,6 +103,7 @@ install-gpu:
 	grep -v '^tensorflow_cpu==' requirements.txt > $(VENV)/requirements-no-tf-cpu.txt
 	$(BIN)/python -m pip install -r $(VENV)/requirements-no-tf-cpu.txt -r requirements-gpu.txt
 	$(BIN)/python -m pip install --no-deps -e .
+	$(BIN)/python -m pip install --no-deps -e grader
 	touch $(STAMP)
 
 lock:

@@ -1,25 +1,21 @@
-# nbgrader configuration of the course (nbgrader 0.9.6), hardened for unattended batch grading.
+# nbgrader configuration of the course (nbgrader 0.9.6): learners' notebooks run in a sandbox and are
+# judged outside it.
 #
-# Run every nbgrader command from this folder (the course root), or use the pipeline, which does:
-#     python -m course_pkg.grading.pipeline --help
+# Run every nbgrader command from this folder (the course root), or use the grader's pipeline, which
+# does (it lives in grader/, an instructor-only package that `make venv` installs):
+#     python -m course_grader --help
 #
-# Stock nbgrader 0.9.6 gives full marks to some wrong submissions, zero to some right ones, and lets
-# one odd submission abort a whole batch. The settings below fix the failure modes that a
-# configuration can fix; each comment names the failure (IDs from the course's autograder research,
-# docs/research/autograder-anchors.md, sections 6 and 8, and its Appendix A). The preprocessors live
-# in course_pkg/grading/preprocessors.py, where each class documents what it does.
-#
-# What configuration cannot fix: the learner's code runs in the same process as the tests, as the
-# grading user, with the course root readable, network access and no memory limit. Grade in a
-# disposable container or VM for high-stakes use (see book/instructors/guide.md).
-
-import os
+# How a submission is graded: nbgrader's own steps restore the locked cells from the gradebook; then
+# JudgeInSandbox (instead of nbgrader's Execute) runs the learner's cells inside a bubblewrap sandbox,
+# feeds each graded function the visible and hidden cases, and judges the results outside the
+# sandbox against the course's reference; nbgrader's SaveAutoGrades and feedback steps then score
+# and render the verdicts it writes into the test cells. Each preprocessor's docstring says what it
+# protects against (grader/course_grader/preprocessors.py).
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    ClearHiddenTests,
     ClearOutput,
     GetGrades,
     LimitOutput,
@@ -28,15 +24,13 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from course_pkg.grading.preprocessors import (
-    CapOutputSize,
-    CourseExecute,
-    DropExecuteResultInGradeCells,
-    DropStderrInGradeCells,
+from course_grader.pipeline import grader_timeout_override
+from course_grader.preprocessors import (
+    ClearHiddenTestsInTestCells,
+    JudgeInSandbox,
     RestoreNbgraderFlags,
     RobustDeduplicateIds,
     SanitizeGradeCellFeedback,
-    StripUntrustedCellMetadata,
 )
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
@@ -51,15 +45,10 @@ c.CourseDirectory.ignore = [
     "*.keras", "*.weights.h5", "*.h5", "logs", "checkpoints",
 ]
 
-# The kernel (and TensorFlow inside it) inherits this process's environment: keep TensorFlow's C++
-# start-up chatter out of the notebooks, and draw figures without a display.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-# ---------------------------------------------------------------------------------------- timeouts
-# Per-cell limits in seconds, sized for a grading machine with 2 shared cores and COURSE_FAST unset
-# (full-size training). A cell past its limit is interrupted and scores 0 with status `timeout`;
-# later cells still run. The Keras limits include TensorFlow's import (5-10 s on 2 cores).
+# ---------------------------------------------------------------------------------- time and memory
+# Seconds per cell and per graded part, sized for a grading machine with 2 shared cores and
+# COURSE_FAST unset (full-size training). A cell past its limit is interrupted and scores 0 with
+# status `timeout`; later cells still run. The Keras limits include TensorFlow's import (5-10 s).
 # COURSE_GRADER_TIMEOUT overrides all of them (the self-tests use a short one to test runaway loops).
 ASSIGNMENT_TIMEOUTS = {
     "perceptrons": 20,
@@ -69,60 +58,48 @@ ASSIGNMENT_TIMEOUTS = {
     "keras_models": 120,
     "keras_training": 300,
 }
-c.Execute.timeout = 60  # any assignment not listed above
-c.CourseExecute.assignment_timeouts = ASSIGNMENT_TIMEOUTS
-if os.environ.get("COURSE_GRADER_TIMEOUT"):
-    c.Execute.timeout = int(os.environ["COURSE_GRADER_TIMEOUT"])
-    c.CourseExecute.assignment_timeouts = {}
-# Kernel start and output delivery on a loaded 2-core machine are slow: the defaults (60 s, 4 s)
-# produced spurious "Timeout waiting for IOPub output" failures of whole notebooks (nbgrader #1230).
-c.Execute.startup_timeout = 120
-c.Execute.iopub_timeout = 15
-# Do NOT set Execute.kernel_manager_class: nbgrader's async manager avoids a deadlock (nbgrader #1778).
-
-# ------------------------------------------------------------------------------------- the kernel
-# A07: IPython puts the kernel's working directory (the student's autograded folder) first on
-# sys.path, so a submitted `course_pkg/` or `numpy/` folder would shadow the real package. The
-# pipeline also drops every submitted file but the notebook. The in-memory history avoids a sqlite
-# file per kernel.
-c.Execute.extra_arguments = ["--InteractiveShellApp.ignore_cwd=True", "--HistoryManager.hist_file=:memory:"]
-# A02: nbclient skips cells tagged "skip-execution", and a test cell with no output scores full
-# marks. The tags are stripped below; this unguessable tag name is a second line of defence.
-c.Execute.skip_cells_with_tag = "course-grader-never-skip-5d1f0a"
+c.JudgeInSandbox.timeout = 60  # any assignment not listed above
+c.JudgeInSandbox.assignment_timeouts = ASSIGNMENT_TIMEOUTS
+if grader_timeout_override() is not None:
+    c.JudgeInSandbox.timeout = grader_timeout_override()
+    c.JudgeInSandbox.assignment_timeouts = {}
+# TensorFlow reserves more address space than it uses (2.4 GiB for a small model on 2 cores, more
+# with more cores) and runs thread pools: the Keras assignments get more of both than the NumPy ones
+# (4 GiB of address space per process, 64 processes and threads by default).
+c.JudgeInSandbox.assignment_limits = {
+    "keras_models": {"memory_gib": 8, "processes": 256},
+    "keras_training": {"memory_gib": 8, "processes": 256},
+}
 
 # ------------------------------------------------------------------------- autograde: sanitize pass
-# B05/B08: re-insert deleted test cells (and test cells whose metadata was stripped) so they run.
+# Deleted test cells (and test cells whose metadata was stripped) are put back so they are graded.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
-    StripUntrustedCellMetadata,  # A02: drop tags and every metadata key except nbgrader's
-    RobustDeduplicateIds,        # B09: a copied test cell aborted the whole batch (nbgrader #1083)
-    OverwriteKernelspec,         # B12: force the course kernel
-    RestoreNbgraderFlags,        # B10: flipped grade/solution flags crashed grading for the student
-    OverwriteCells,              # B06/B07/B11: restore test-cell source, type and points
+    RobustDeduplicateIds,  # a copied test cell must not stop the whole batch
+    OverwriteKernelspec,
+    RestoreNbgraderFlags,  # flipped grade/solution flags must not lose the submission
+    OverwriteCells,        # restore test-cell source, type and points
     CheckCellMetadata,
 ]
 
-# ------------------------------------------------------------------------- autograde: execute pass
+# ------------------------------------------------------------------------- autograde: the judge
 c.Autograde.autograde_preprocessors = [
-    CourseExecute,                  # per-assignment timeouts; kernel death / unkillable loop fail closed
-    DropStderrInGradeCells,         # G06/G07: a warning or a TensorFlow log line zeroed a correct answer
-    DropExecuteResultInGradeCells,  # A03: no "partial credit" parsed from a displayed value
-    LimitOutput,                    # B15: at most 1000 lines per stream, 100 traceback lines
-    CapOutputSize,                  # B16: and no single output over 100,000 characters
+    JudgeInSandbox,  # run in the sandbox, judge outside, write verdicts into the test cells
+    LimitOutput,     # at most 1000 lines per stream in the learners' own cells
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
 ]
 
 # -------------------------------------------------------------------------------------- feedback
-# A15: feedback must not show hidden tests. ClearHiddenTests removes their source from the test
-# cells; SanitizeGradeCellFeedback cuts each test-cell error down to "Name: message", because a
-# traceback quotes the hidden lines around the failing call. The course's checks never put expected
-# values into their messages.
+# Test cells hold the grader's verdicts ("passed N visible and M hidden cases", or the message of
+# the first failed case, named by its kind and never showing hidden values). Assignments whose
+# checks are still in course_pkg.grading have hidden tests in their test cells: they are cleared
+# from test cells only, and test-cell errors are cut down to "Name: message".
 c.GenerateFeedback.preprocessors = [
     GetGrades,
-    ClearHiddenTests,
+    ClearHiddenTestsInTestCells,
     SanitizeGradeCellFeedback,
     CSSHTMLHeaderPreprocessor,
 ]

@@ -1,4 +1,4 @@
-"""Unit tests of course_pkg.grading's NumPy checks: right code passes, wrong code fails with a message
+"""Unit tests of the NumPy checks still in course_pkg.grading: right code passes, wrong code fails with a message
 that names the mistake, the reference (or a wrapper of it) fails, and no message reveals an expected value.
 
 The learner functions below are written independently of the references (the point of the checks
@@ -8,7 +8,6 @@ is to compare two implementations), in the plain style a learner would use.
 from __future__ import annotations
 
 import functools
-import re
 import sys
 
 import numpy as np
@@ -16,10 +15,9 @@ import pytest
 
 from course_pkg.grading import CheckFailed, ReferenceUsed, _core
 from course_pkg.grading import backprop as B
-from course_pkg.grading import forward_pass as F
 from course_pkg.grading import optimizers as O
 from course_pkg.grading import perceptrons as P
-from course_pkg.numpy_nn import activations, layers, losses, optimizers
+from course_pkg.numpy_nn import activations, layers, optimizers
 
 
 def fails_with(check, fn, *fragments, exc=CheckFailed, **kwargs) -> str:
@@ -61,12 +59,6 @@ def train_perceptron(X, y, lr=1.0, max_epochs=100):
         if mistakes == 0:
             break
     return w, b, errors
-
-
-def softmax(z):
-    z = np.asarray(z, dtype=float)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def sigmoid(z):
@@ -131,88 +123,36 @@ def test_part_isolation_swaps_helpers_and_restores_them():
     fails_with(P.check_heaviside, broken, "must be 1")
 
 
-# --------------------------------------------------------------------------- forward pass
+# --------------------------------------------------------------------------- the old checks' machinery
+# (forward_pass's checks moved to course_pkg.checks: see test_checks_forward_pass.py)
 
 
-def test_forward_pass_checks_pass_correct_code():
-    def vector_dot(a, b):
-        total = 0
-        for i in range(len(a)):
-            total += a[i] * b[i]
-        return total
-
-    def matrix_dot(A, B):
-        return [[vector_dot(row, [r[j] for r in B]) for j in range(len(B[0]))] for row in A]
-
-    F.check_vector_dot(vector_dot, hidden=True)
-    F.check_matrix_dot(matrix_dot, hidden=True)
-    F.check_dense_relu(lambda X, W, b: np.maximum(X @ W + b, 0), hidden=True)
-    F.check_sigmoid(sigmoid, hidden=True)
-    F.check_softmax(softmax, hidden=True)
-    F.check_count_params(lambda s: sum(a * b + b for a, b in zip(s[:-1], s[1:])), hidden=True)
-    F.check_mlp_shapes(lambda m, n_inputs=10, n_hidden=50, n_outputs=3: {
-        "X": (m, n_inputs), "W_h": (n_inputs, n_hidden), "b_h": (n_hidden,), "W_o": (n_hidden, n_outputs),
-        "b_o": (n_outputs,), "Y": (m, n_outputs)}, hidden=True)
-
-
-def naive_softmax(z):
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def test_softmax_misconceptions():
-    fails_with(F.check_softmax, naive_softmax, "softmax overflowed for logits near 1000 — subtract each row's max first")
-    whole_batch_max = lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=1, keepdims=True)  # noqa: E731
-    fails_with(F.check_softmax, whole_batch_max, "each row's own max", hidden=True)
-    columns = lambda z: np.exp(z - z.max(axis=0)) / np.exp(z - z.max(axis=0)).sum(axis=0, keepdims=True)  # noqa: E731
-    fails_with(F.check_softmax, columns, "axis=1")
+def sigmoid_grad(z):
+    return sigmoid(z) * (1 - sigmoid(z))
 
 
 def test_messages_never_contain_expected_values():
-    # The visible softmax cases' expected probabilities, in every way a message could print them.
-    cases = [np.array([[1000.0, 1001.0, 999.0], [1000.0, 1000.0, 1000.0]])]
-    expected = activations.softmax(cases[0])
-    message = fails_with(F.check_softmax, lambda z: softmax(z) * 0.9 + 0.1 / z.shape[1], "wrong")
-    numbers = {float(x) for x in re.findall(r"-?\d+\.\d+(?:e-?\d+)?", message)}
-    for value in expected.ravel():
-        assert not any(np.isclose(value, n, rtol=1e-3) for n in numbers if n not in (0.0, 1.0))
-    # dW mismatch: the reference gradient is never printed either.
+    # dW mismatch: the reference gradient is never printed.
     message = fails_with(B.check_dense_backward, lambda dY, X, W: (dY @ W.T, X.T @ dY * 1.5, dY.sum(0)), "dW is wrong")
     assert "array(" not in message
-
-
-def test_loops_exercises_refuse_numpy_products():
-    fails_with(F.check_vector_dot, lambda a, b: float(np.dot(a, b)), "uses dot", "loops")
-    fails_with(F.check_matrix_dot, lambda A, B: (np.array(A) @ np.array(B)).tolist(), "uses @")
-    fails_with(F.check_matrix_dot, lambda A, B: [[sum(x * y for x, y in zip(r, c)) for c in B] for r in A],
-               "COLUMN j of B")
-
-
-def test_stability_checks_turn_overflow_into_a_named_failure():
-    fails_with(F.check_sigmoid, lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float))), "sigmoid overflowed")
-    fails_with(F.check_count_params, lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])), "misses the biases")
-    fails_with(F.check_dense_relu, lambda X, W, b: np.maximum(X @ W, 0) + b, "after adding the bias")
-
-
-# --------------------------------------------------------------------------- reference detection
 
 
 @pytest.mark.parametrize(
     "learner",
     [
-        activations.softmax,
-        lambda z: activations.softmax(z),
-        functools.partial(activations.softmax, axis=-1),
-        lambda z: losses.softmax_cross_entropy(z, np.zeros(len(z), dtype=int))[1] * 0 + activations.softmax(z),
+        activations.sigmoid_grad,
+        lambda z: activations.sigmoid_grad(z),
+        functools.partial(activations.sigmoid_grad),
+        lambda z: activations.sigmoid(z) * (1 - activations.sigmoid(z)),
     ],
     ids=["is-the-reference", "lambda-wrapper", "partial", "via-another-reference"],
 )
 def test_reference_or_wrapper_fails(learner):
-    fails_with(F.check_softmax, learner, "reference implementation", exc=ReferenceUsed)
+    fails_with(B.check_sigmoid_grad, learner, "reference implementation", exc=ReferenceUsed)
 
 
 def test_reference_detection_covers_layers_and_classes():
-    fails_with(F.check_dense_relu, lambda X, W, b: activations.relu(layers.dense_forward(X, W, b)[0]),
+    fails_with(B.check_dense_backward, lambda dY, X, W: layers.dense_backward(dY, (X, W)),
                "course_pkg.numpy_nn", exc=ReferenceUsed)
 
     class Adam(optimizers.Adam):
@@ -229,7 +169,7 @@ def test_guard_restores_the_previous_profiler():
 
     sys.setprofile(outer)
     try:
-        F.check_softmax(softmax)
+        B.check_sigmoid_grad(sigmoid_grad)
         assert sys.getprofile() is outer
     finally:
         sys.setprofile(None)
@@ -240,15 +180,15 @@ def test_not_implemented_passes_through_unchanged():
         raise NotImplementedError()
 
     with pytest.raises(NotImplementedError):
-        F.check_softmax(blank)
-    fails_with(F.check_softmax, None, "expected a function")
+        B.check_sigmoid_grad(blank)
+    fails_with(B.check_sigmoid_grad, None, "expected a function")
 
 
 def test_learner_exception_is_explained_with_the_case():
     def crashes(z):
         raise ValueError("boom")
 
-    message = fails_with(F.check_softmax, crashes, "raised ValueError", "boom", "random logits")
+    message = fails_with(B.check_sigmoid_grad, crashes, "raised ValueError", "boom")
     assert "Traceback" not in message
 
 

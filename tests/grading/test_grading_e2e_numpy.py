@@ -1,12 +1,13 @@
-"""End to end: the NumPy assignments graded by real nbgrader with a sqlite gradebook, in one temporary
-copy of the course shared by this module.
+"""End to end: the NumPy assignments graded by real nbgrader with a sqlite gradebook, every notebook in
+the sandbox, in one temporary copy of the course shared by this module.
 
 For every assignment the instructor solution scores full marks, the blank release scores 0 with status
-ok (each test failing cleanly with NotImplementedError or NameError), and each mutant listed in
+ok (each test failing cleanly because nothing is written yet), and each mutant listed in
 assignments/selftest/<assignment>.toml fails exactly its target test. The robustness set (stderr
 noise, copied / deleted / markdown / edited test cells, skip tags, a shadowing package, invalid JSON,
 misnamed and missing notebooks, a roster student without a submission, a runaway loop, a loop that
-ignores interrupts, a kernel crash) runs on `perceptrons`. Feedback never shows hidden-test source.
+ignores interrupts, a crash) runs on `forward_pass` (judged outside the sandbox) and on `perceptrons`
+(whose checks still run inside it). Feedback never shows hidden tests or hidden values.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_pkg.grading import pipeline, selftest
+from course_grader import pipeline, sandbox, selftest
 from course_pkg.numpy_nn import activations
 from grading_expectations import assert_graded_as_designed
 
 pytestmark = pytest.mark.slow
+
+try:
+    sandbox.check()
+except sandbox.SandboxUnavailable as err:
+    pytest.skip(f"no sandbox here: {err}", allow_module_level=True)
 
 NUMPY_ASSIGNMENTS = ["perceptrons", "forward_pass", "backprop", "optimizers"]
 
@@ -42,7 +48,8 @@ def results(course):
     """Self-test every NumPy assignment once (robustness fixtures on the first), shared by the tests."""
     out = {}
     for assignment in NUMPY_ASSIGNMENTS:
-        out[assignment] = selftest.run(assignment, course, prepared=True, robustness=assignment == "perceptrons")
+        robust = assignment in ("perceptrons", "forward_pass")
+        out[assignment] = selftest.run(assignment, course, prepared=True, robustness=robust)
         print(out[assignment].summary())
     return out
 
@@ -73,6 +80,21 @@ def test_robustness_statuses_are_reasons_not_silent_zeros(results):
         assert float(rows[attack]["score"]) == 0, attack
 
 
+def test_robustness_of_a_judged_assignment(results):
+    rows = results["forward_pass"].rows
+    runaway = rows["mutant-r-runaway-loop"]
+    assert runaway["status"] == "timeout" and float(runaway["score"]) == float(runaway["max_score"]) - 2
+    unkillable = rows["mutant-r-unkillable-loop"]
+    assert unkillable["status"] == "timeout" and "no progress" in unkillable["reason"]
+    crashed = rows["mutant-r-kernel-dies"]
+    assert crashed["status"] == "kernel-died" and "test_vector_dot=1/1" in crashed["parts"]
+    for noisy in ("r-noisy-stderr", "r-duplicated-test", "r-deleted-test", "r-test-as-markdown", "r-misnamed",
+                  "z-solution-after-trouble"):
+        assert rows[noisy]["score"] == rows[noisy]["max_score"], noisy
+    for attack in ("r-edited-tests", "r-skip-tags", "r-shadow-package"):
+        assert float(rows[attack]["score"]) == 0, attack
+
+
 def test_exported_csv_has_a_status_for_every_row(results, course):
     rows = pipeline.export(["perceptrons"], course, to=course / "all.csv")
     with open(course / "all.csv", newline="") as fh:
@@ -84,18 +106,26 @@ def test_exported_csv_has_a_status_for_every_row(results, course):
             assert row["score"] == "" and row["reason"]
 
 
-def test_feedback_hides_hidden_tests_and_expected_values(results, course):
+def test_feedback_names_the_case_and_hides_hidden_values(results, course):
     assert results["forward_pass"].ok
     path = course / "feedback" / "mutant-softmax-no-max-shift" / "forward_pass" / "forward_pass.html"
     text = html.unescape(path.read_text())
-    assert "softmax overflowed for logits near 1000 — subtract each row's max first" in text
-    assert "hidden=True" not in text
-    assert "seed=2205" not in text
+    assert "softmax, visible case 'huge logits (near 1000)': softmax overflowed for logits near 1000 — " \
+           "subtract each row's max first" in text
     assert "Traceback (most recent call last)" not in text and "----> " not in text
-    # The expected probabilities of the designed huge-logit case never appear.
-    expected = activations.softmax(np.array([[1000.0, 1001.0, 999.0]]))
-    for value in expected.ravel():
-        assert f"{value:.4f}" not in text and f"{value:.3f}" not in text
+    assert "passed 6 visible and 11 hidden cases" in text  # the parts it got right
+    # Neither the inputs nor the expected probabilities of the hidden huge-logit cases appear.
+    from course_grader import judge, secret
+    from course_pkg.checks import forward_pass
+
+    key = secret.load(selftest.secret_of(course))
+    hidden = [c for c in judge._cases_for(forward_pass.SOFTMAX, "forward_pass", key, 2) if c.hidden]
+    for case in hidden:
+        z = case.inputs["args"][0]
+        for value in [*np.ravel(z), *activations.softmax(z).ravel()]:
+            if len(f"{abs(value):.10g}".replace(".", "").strip("0")) >= 5:  # round numbers (0.2, 3) are everywhere
+                for shown in (f"{value:.5f}", f"{value:.8f}", repr(float(value)), str(np.float64(value))):
+                    assert shown not in text, (case.kind, shown)
 
 
 def test_validate_reports_source_and_release(course):
@@ -127,7 +157,8 @@ def test_lms_zip_goes_through_zip_collect(results, course, tmp_path):
         zf.writestr("optimizers_ada_attempt_2026-03-01-10-00-00_optimizers.ipynb", nbformat.writes(solved))
         zf.writestr("optimizers_ben_attempt_2026-03-01-11-00-00_Optimizers copy.ipynb", nbformat.writes(solved))
         zf.writestr("optimizers_cal_attempt_2026-03-01-12-00-00_optimizers.ipynb", '{"cells": [')
-    rows = {r["student_id"]: r for r in pipeline.grade("optimizers", course, zips=[archive], to=tmp_path / "g.csv")}
+    rows = {r["student_id"]: r for r in pipeline.grade("optimizers", course, zips=[archive], to=tmp_path / "g.csv",
+                                                        secret_path=selftest.secret_of(course))}
     assert rows["ada"]["score"] == rows["ada"]["max_score"] == "7"
     assert rows["ben"]["score"] == "7" and "renamed" in rows["ben"]["note"]
     assert rows["cal"]["status"] == "unreadable"
@@ -135,7 +166,7 @@ def test_lms_zip_goes_through_zip_collect(results, course, tmp_path):
 
 def test_cli_export_prints_statuses(results, course):
     proc = subprocess.run(
-        [sys.executable, "-m", "course_pkg.grading.pipeline", "--course", str(course), "export", "perceptrons",
+        [sys.executable, "-m", "course_grader", "--course", str(course), "export", "perceptrons",
          "--to", str(course / "cli.csv")],
         capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )

@@ -69,7 +69,7 @@ def test_designs_pass_and_misconceptions_are_named(keras, km):
 
 
 def test_reference_builders_are_refused(keras, km):
-    from course_pkg.keras_nn import models
+    from course_pkg import keras_nn as models
 
     def wraps_reference(n_features=13):
         return models.compile_for(models.build_housing_regressor(n_features), "regression", optimizer="rmsprop")

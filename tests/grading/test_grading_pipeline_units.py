@@ -1,18 +1,20 @@
 """Fast unit tests of the grading pipeline's pieces: intake hygiene, status detection, the source
-linter and the hardening preprocessors (on small synthetic notebooks, without running nbgrader)."""
+linter, the judge's handling of results and the nbgrader preprocessors (on small synthetic notebooks,
+without running nbgrader or the sandbox)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_pkg.grading import pipeline
-from course_pkg.grading import preprocessors as pp
+from course_grader import judge, pipeline, sandbox
+from course_grader import preprocessors as pp
+from course_grader.secret import Secret
+from course_pkg.checks import forward_pass
 
 
 def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
@@ -48,6 +50,20 @@ def test_lint_flags_bare_expressions_tags_and_duplicate_ids(tmp_path):
     assert "skip-execution" in problems
     assert "'test_b' is used twice" in problems
     assert "'test_c' has no points" in problems
+
+
+def test_lint_holds_ported_assignments_to_one_test_cell_per_part(tmp_path):
+    test_cells = [_test_cell(part.grade_id, f"checks.check_{part.target}({part.target})")
+                  for part in forward_pass.PARTS]
+    test_cells[0].source += "\n### BEGIN HIDDEN TESTS\nchecks.check_vector_dot(vector_dot)\n### END HIDDEN TESTS"
+    nb = new_notebook(cells=[*test_cells[:-1], _test_cell("test_extra", "checks.check_vector_dot(vector_dot)")])
+    path = tmp_path / "forward_pass" / "forward_pass.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, str(path))
+    problems = "\n".join(pipeline.lint_source(path).problems)
+    assert "hidden tests" in problems
+    assert "'test_extra' is not a part of course_pkg.checks.forward_pass" in problems
+    assert "no test cell for the part(s) ['test_mlp_shapes']" in problems
 
 
 def test_lint_accepts_the_course_sources():
@@ -129,8 +145,8 @@ def _error(ename, evalue="x"):
     [
         ([], "ok", ""),
         ([_error("AssertionError")], "ok", ""),
-        ([_error(pp.TIMEOUT_ENAME, "ran longer than the 8 s limit")], "timeout", "test_a: ran longer"),
-        ([_error(pp.KERNEL_DIED_ENAME)], "kernel-died", "the kernel died in test_a"),
+        ([_error(judge.TIMEOUT_ENAME, "ran longer than the 8 s limit")], "timeout", "test_a: ran longer"),
+        ([_error(judge.KERNEL_DIED_ENAME)], "kernel-died", "the notebook stopped in test_a"),
     ],
 )
 def test_status_of_autograded_notebook(tmp_path, outputs, status, fragment):
@@ -153,26 +169,14 @@ def test_robust_deduplicate_keeps_the_last_copy_as_the_graded_one():
     assert nb.cells[2].metadata.nbgrader["grade_id"] == "u"
 
 
-def test_untrusted_metadata_is_stripped():
-    cell = _test_cell("t")
-    cell.metadata["tags"] = ["skip-execution"]
-    cell.metadata["editable"] = False
-    nb, _ = pp.StripUntrustedCellMetadata().preprocess(new_notebook(cells=[cell]), {})
-    assert set(nb.cells[0].metadata) == {"nbgrader", "editable"}
-
-
-def test_stderr_and_execute_results_do_not_score_in_test_cells():
-    stream_err = new_output("stream", name="stderr", text="UserWarning: noise\n")
-    stream_out = new_output("stream", name="stdout", text="ok\n")
-    result = new_output("execute_result", data={"text/plain": "'pwned'"}, execution_count=1)
-    graded = _test_cell("t", outputs=[stream_err, stream_out, result])
-    plain = new_code_cell("print(1)")
-    plain.outputs = [stream_err]
-    nb = new_notebook(cells=[graded, plain])
-    nb, _ = pp.DropStderrInGradeCells().preprocess(nb, {})
-    nb, _ = pp.DropExecuteResultInGradeCells().preprocess(nb, {})
-    assert [o.get("name", o.output_type) for o in nb.cells[0].outputs] == ["stdout"]
-    assert nb.cells[1].outputs == [stream_err]  # learner cells keep their warnings
+def test_a_marker_in_a_learners_comment_does_not_stop_feedback():
+    solution = new_code_cell("def f():\n    # ### BEGIN HIDDEN TESTS was in my notes\n    return 1",
+                             metadata=_meta("f", solution=True))
+    test = _test_cell("t", "check(f)\n### BEGIN HIDDEN TESTS\ncheck(f, hidden=True)\n### END HIDDEN TESTS")
+    nb = new_notebook(cells=[solution, test])
+    nb, _ = pp.ClearHiddenTestsInTestCells().preprocess(nb, {})
+    assert "BEGIN HIDDEN TESTS was in my notes" in nb.cells[0].source
+    assert nb.cells[1].source.strip() == "check(f)"
 
 
 def test_feedback_keeps_only_the_error_message_of_test_cells():
@@ -185,12 +189,83 @@ def test_feedback_keeps_only_the_error_message_of_test_cells():
     assert out.traceback == ["CheckFailed: softmax: message"]
 
 
-def test_huge_outputs_are_capped():
-    cell = new_code_cell("print('x' * 10**6)")
-    cell.outputs = [new_output("stream", name="stdout", text="x" * 200_000), new_output("stream", name="stdout", text="ok")]
-    nb, _ = pp.CapOutputSize().preprocess(new_notebook(cells=[cell]), {})
-    assert "removed by the grader" in nb.cells[0].outputs[0].text
-    assert nb.cells[0].outputs[1].text == "ok"
+def test_learner_outputs_are_rebuilt_from_known_types_and_capped():
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": "x" * 200_000},
+        {"output_type": "stream", "name": "stdin", "text": "odd"},
+        {"output_type": "display_data", "data": {"text/html": "<script>alert(1)</script>", "text/plain": "fig"}},
+        {"output_type": "display_data", "data": {"image/png": "not base64!"}},
+        {"output_type": "error", "ename": 5, "evalue": "boom", "traceback": ["line"] * 500},
+        "not a dict",
+        {"output_type": "execute_result", "data": {"text/plain": "'forged'"}},
+    ]
+    clean = judge._sanitise_outputs(outputs)
+    assert [o.output_type for o in clean] == ["stream", "display_data", "error"]
+    assert len(clean[0].text) == 100_000
+    assert clean[1].data == {"text/plain": "fig"}
+    assert clean[2].ename == "Error" and len(clean[2].traceback) == 60
+
+
+def _plan_and_raw(records, *, finished, killed=None):
+    """A forward_pass plan with one code cell and the softmax part, and what a sandbox returned for it."""
+    nb = new_notebook(cells=[
+        new_code_cell("import numpy as np"),
+        _test_cell("test_softmax", "checks.check_softmax(softmax)"),
+        new_code_cell("print(1)"),
+    ])
+    secret = Secret(bytes(32))
+    plan = judge.make_plan(nb, "forward_pass", secret, cell_timeout=5)
+    outcome = sandbox.Outcome(returncode=-9 if killed else 0, killed=killed, output="", output_bytes=0, seconds=1.0)
+    return plan, judge.Raw(records, outcome, finished=finished), secret
+
+
+def test_the_judge_turns_a_stopped_run_into_statuses_and_zeros():
+    cell = {"status": "ok", "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi\n"}]}
+    plan, raw, secret = _plan_and_raw([cell, None, None], finished=False,
+                                      killed="no progress for 15 s (a cell that could not be interrupted)")
+    assert [item["kind"] for item in plan.items] == ["code", "probe", "code"]
+    judged = judge.judge(plan, raw, secret)
+    assert judged.status == "timeout"
+    assert judged.cell_outputs[0][0].text == "hi\n"
+    stopped, verdict = judged.cell_outputs[1]  # the run stopped while this part was being checked
+    assert stopped.ename == judge.TIMEOUT_ENAME and "checking softmax ran longer than the 5 s limit" in stopped.evalue
+    assert verdict.ename == judge.CHECK_FAILED_ENAME and "no result came back" in verdict.evalue
+    assert judged.cell_outputs[2][0].ename == judge.NOT_RUN_ENAME
+    plan, raw, secret = _plan_and_raw([cell, None, None], finished=False)
+    judged = judge.judge(plan, raw, secret)
+    assert judged.status == "kernel-died"
+
+
+def test_the_judge_writes_one_verdict_per_test_cell():
+    plan, raw, secret = _plan_and_raw([None, None, None], finished=True)
+    cases = plan.cases[1]
+    assert any(c.hidden for c in cases) and any(not c.hidden for c in cases)
+    reference = forward_pass.SOFTMAX.reference()
+    from course_pkg.checks import probes
+
+    right = {"results": [probes.run(forward_pass.SOFTMAX.probe, reference, c.inputs) for c in cases]}
+    cell = {"status": "ok", "outputs": []}
+    plan, raw, secret = _plan_and_raw([cell, right, cell], finished=True)
+    judged = judge.judge(plan, raw, secret)
+    (out,) = judged.cell_outputs[1]
+    assert out.output_type == "stream" and "passed 8 visible and 16 hidden cases" in out.text
+    wrong = {"results": right["results"][:-1] + [{"returned": [[0.5, 0.5]]}]}
+    plan, raw, secret = _plan_and_raw([cell, wrong, cell], finished=True)
+    (out,) = judge.judge(plan, raw, secret).cell_outputs[1]
+    assert out.ename == "CheckFailed" and out.evalue.startswith("softmax, hidden case 'zeros (uniform)'")
+
+
+def test_legacy_test_cells_run_whole_and_lose_only_their_stderr():
+    nb = new_notebook(cells=[new_code_cell("x = 1"), _test_cell("test_heaviside", "checks.check_heaviside(h)")])
+    secret = Secret(bytes(32))
+    plan = judge.make_plan(nb, "perceptrons", secret, cell_timeout=5)
+    assert plan.legacy and [item["kind"] for item in plan.items] == ["code", "code"]
+    noisy = {"status": "ok", "outputs": [{"output_type": "stream", "name": "stderr", "text": "UserWarning\n"},
+                                         {"output_type": "stream", "name": "stdout", "text": "passed\n"}]}
+    outcome = sandbox.Outcome(returncode=0, killed=None, output="", output_bytes=0, seconds=1.0)
+    judged = judge.judge(plan, judge.Raw([noisy, noisy], outcome, finished=True), secret)
+    assert [o.name for o in judged.cell_outputs[0]] == ["stderr", "stdout"]  # learner cells keep warnings
+    assert [o.name for o in judged.cell_outputs[1]] == ["stdout"]
 
 
 def test_cli_help_lists_every_step(capsys):
@@ -202,12 +277,27 @@ def test_cli_help_lists_every_step(capsys):
         assert step in text
 
 
-def test_importing_the_checks_pulls_in_neither_tensorflow_nor_nbgrader():
-    code = (
-        "import sys, course_pkg.grading as g\n"
-        "from course_pkg.grading import perceptrons, forward_pass, backprop, optimizers, keras_models, keras_training\n"
-        "bad = [m for m in ('tensorflow', 'keras', 'nbgrader') if m in sys.modules]\n"
-        "assert not bad, bad\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+# --------------------------------------------------------------------------- the instructor secret
+
+
+def test_the_secret_is_private_outside_the_repository_and_reproducible(tmp_path):
+    from course_grader import secret
+
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    with pytest.raises(secret.SecretError, match="must live outside"):
+        secret.create(repository / "keys" / "secret", forbidden=(repository,))
+    with pytest.raises(secret.SecretMissing, match="release` creates one"):
+        secret.load(tmp_path / "nothing", forbidden=(repository,))
+    path = secret.create(tmp_path / "private" / "secret", forbidden=(repository,))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert secret.create(path) == path  # an existing secret is kept, never replaced
+    first, second = secret.load(path), secret.load(path)
+    draw = lambda key: key.rng_for("forward_pass", "test_softmax").normal(size=3).tolist()  # noqa: E731
+    assert draw(first) == draw(second)
+    assert draw(first) != first.rng_for("forward_pass", "test_sigmoid").normal(size=3).tolist()
+    other = secret.create(tmp_path / "other" / "secret")
+    assert draw(secret.load(other)) != draw(first)
+    path.chmod(0o644)
+    with pytest.raises(secret.SecretError, match="chmod 600"):
+        secret.load(path)

@@ -3,21 +3,30 @@
 Run from the repository root (or pass ``--course`` to point at the nbgrader
 course folder, ``assignments/`` by default)::
 
-    python -m course_pkg.grading.pipeline release  [ASSIGNMENT ...]
-    python -m course_pkg.grading.pipeline validate [ASSIGNMENT ...]
-    python -m course_pkg.grading.pipeline collect   ASSIGNMENT --from DIR | --zip FILE [--roster CSV]
-    python -m course_pkg.grading.pipeline autograde ASSIGNMENT
-    python -m course_pkg.grading.pipeline feedback  ASSIGNMENT
-    python -m course_pkg.grading.pipeline export    [ASSIGNMENT ...] [--to grades.csv]
-    python -m course_pkg.grading.pipeline grade     ASSIGNMENT --from DIR | --zip FILE [--roster CSV] [--to CSV]
-    python -m course_pkg.grading.pipeline selftest  [ASSIGNMENT ...] [--robustness]
+    python -m course_grader release  [ASSIGNMENT ...]
+    python -m course_grader validate [ASSIGNMENT ...]
+    python -m course_grader collect   ASSIGNMENT --from DIR | --zip FILE [--roster CSV]
+    python -m course_grader autograde ASSIGNMENT [--practice]
+    python -m course_grader feedback  ASSIGNMENT
+    python -m course_grader export    [ASSIGNMENT ...] [--to grades.csv]
+    python -m course_grader grade     ASSIGNMENT --from DIR | --zip FILE [--roster CSV] [--to CSV] [--practice]
+    python -m course_grader selftest  [ASSIGNMENT ...] [--robustness]
+
+``--secret PATH`` names the instructor secret (default
+``~/.config/course-grader/secret``); ``release`` creates it when it is missing.
 
 ``release`` runs ``nbgrader generate_assignment`` and then checks both
-versions: the source notebook (with solutions and hidden tests) must pass
-every test, and the release must fail every test cleanly (with
-``NotImplementedError`` or ``NameError``, nothing else). ``nbgrader
-validate`` exits 0 whatever it finds, so the pipeline reads its results
-instead of trusting the exit code.
+versions: the source notebook must pass every visible check, the release must
+fail every check cleanly (the functions are not written yet, nothing else),
+and the source's solution must pass the hidden cases as the grader runs them.
+``nbgrader validate`` exits 0 whatever it finds, so the pipeline reads its
+results instead of trusting the exit code.
+
+Grading runs each submission in a bubblewrap sandbox (see
+:mod:`course_grader.sandbox`). Where bubblewrap cannot run, ``grade`` and
+``autograde`` refuse and say how to install it; ``--practice`` grades without
+the sandbox, and every row of the CSV then says ``unsandboxed`` in its
+``sandbox`` column.
 
 ``grade`` is collect, autograde, feedback and export in one go. Every
 student in the exported CSV has a status that says why the score is what it
@@ -50,6 +59,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_grader import sandbox
+from course_grader import secret as secrets
+
 __all__ = [
     "STATUSES",
     "default_course_dir",
@@ -68,6 +80,8 @@ __all__ = [
 
 STATUSES = ("ok", "timeout", "kernel-died", "unreadable", "missing-notebook", "no-submission", "grader-error")
 CLEAN_RELEASE_ERRORS = ("NotImplementedError", "NameError")
+# What a check says about a function that still raises NotImplementedError (course_pkg.checks).
+NOT_WRITTEN = "it is not written yet (it raises NotImplementedError)"
 _LEDGER_DIR = ".grading"
 
 
@@ -86,6 +100,26 @@ def default_course_dir() -> Path:
     if (Path.cwd() / "nbgrader_config.py").exists():
         return Path.cwd()
     return Path(__file__).resolve().parents[2] / "assignments"
+
+
+def _repository(course: Path) -> Path:
+    """The folder the secret must stay out of: the repository holding the course, else the course."""
+    for folder in (course, *course.parents):
+        if (folder / ".git").exists():
+            return folder
+    return course
+
+
+def create_secret(course, path=None) -> Path:
+    """Create the instructor secret if it is missing (outside the repository); return its path."""
+    course = _course(course)
+    return secrets.create(path, forbidden=(_repository(course),))
+
+
+def grader_timeout_override() -> int | None:
+    """Seconds per cell from ``COURSE_GRADER_TIMEOUT`` (the self-tests use a short one), or None."""
+    value = os.environ.get("COURSE_GRADER_TIMEOUT", "").strip()
+    return int(value) if value else None
 
 
 def _course(course) -> Path:
@@ -172,17 +206,24 @@ class Report:
 
 
 def lint_source(path) -> Report:
-    """Static checks of a source notebook (research section 6.4, L01-L03).
+    """Static checks of a source notebook.
 
     * every test cell has points > 0 and a unique grade_id;
     * no test cell ends in a bare expression (nbgrader would read its value
       as partial credit: a bare ``np.allclose(...)`` that is False scores
       full marks);
     * no ``skip-execution`` / ``raises-exception`` tags;
-    * hidden-test regions only in test cells.
+    * hidden-test regions only in test cells;
+    * for an assignment whose checks are in ``course_pkg.checks``: one test
+      cell per part, named by the part's ``grade_id``, and no hidden-test
+      regions (the grader adds the hidden cases).
     """
     import nbformat
 
+    from course_pkg.checks import ASSIGNMENTS, parts_of
+
+    assignment = Path(path).parent.name
+    parts = {part.grade_id for part in parts_of(assignment)} if assignment in ASSIGNMENTS else None
     report = Report()
     nb = nbformat.read(str(path), as_version=4)
     seen: set[str] = set()
@@ -199,10 +240,13 @@ def lint_source(path) -> Report:
                 report.problems.append(f"{where}: grade_id '{grade_id}' is used twice.")
             seen.add(grade_id)
         is_test = meta.get("grade") and not meta.get("solution") and cell.cell_type == "code"
-        if "BEGIN HIDDEN TESTS" in cell.source and not is_test:
-            report.problems.append(f"{where}: hidden tests outside a test cell.")
+        if "BEGIN HIDDEN TESTS" in cell.source and (not is_test or parts is not None):
+            report.problems.append(f"{where}: hidden tests outside a test cell, or in an assignment whose "
+                                   "hidden cases the grader draws itself.")
         if not is_test:
             continue
+        if parts is not None and grade_id not in parts:
+            report.problems.append(f"{where}: test cell '{grade_id}' is not a part of course_pkg.checks.{assignment}.")
         points = float(meta.get("points", 0))
         total += points
         if points <= 0:
@@ -221,6 +265,8 @@ def lint_source(path) -> Report:
                 f"{where}: test cell '{grade_id}' ends in a bare expression whose value decides nothing; "
                 "write assert ..., or call a check that raises."
             )
+    if parts is not None and parts - seen:
+        report.problems.append(f"{Path(path).name}: no test cell for the part(s) {sorted(parts - seen)}.")
     report.notes.append(f"{Path(path).name}: {len(seen)} nbgrader cells, {total:g} points.")
     return report
 
@@ -241,7 +287,7 @@ def _validate_notebook(path: Path, course: Path, invert: bool) -> dict:
     """
     code = (
         "import json, sys\n"
-        "from course_pkg.grading.pipeline import _validate_worker\n"
+        "from course_grader.pipeline import _validate_worker\n"
         "print('@@RESULT@@' + json.dumps(_validate_worker(sys.argv[1], sys.argv[2], sys.argv[3] == '1')))\n"
     )
     with tempfile.TemporaryDirectory(prefix="validate-") as scratch:
@@ -282,7 +328,8 @@ def _validate_worker(path: str, course: str, invert: bool) -> dict:
     cells = []
     for cell in executed.cells if executed is not None else []:
         if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
-            errors = [o.get("ename", "") for o in cell.outputs if o.output_type == "error"]
+            errors = [[o.get("ename", ""), str(o.get("evalue", ""))[:500]] for o in cell.outputs
+                      if o.output_type == "error"]
             cells.append({"grade_id": cell.metadata.nbgrader["grade_id"], "errors": errors})
     return {"results": results, "test_cells": cells}
 
@@ -292,12 +339,54 @@ def _assignment_timeout(course: Path, assignment: str) -> int:
     text = (course / "nbgrader_config.py").read_text()
     match = re.search(r"ASSIGNMENT_TIMEOUTS\s*=\s*(\{.*?\})", text, re.S)
     table = ast.literal_eval(match.group(1)) if match else {}
-    if os.environ.get("COURSE_GRADER_TIMEOUT"):
-        return int(os.environ["COURSE_GRADER_TIMEOUT"])
-    return int(table.get(assignment, 60))
+    override = grader_timeout_override()
+    return override if override is not None else int(table.get(assignment, 60))
 
 
-def validate(assignment: str, course=None) -> Report:
+def _fails_cleanly(ename: str, evalue: str) -> bool:
+    """A blank function's clean failure: not written yet, or not defined."""
+    return ename in CLEAN_RELEASE_ERRORS or (ename == "CheckFailed" and NOT_WRITTEN in evalue)
+
+
+def _judge_solution(assignment: str, course: Path, secret_path) -> Report:
+    """Grade the source's solution as the grader would, hidden cases included."""
+    import nbformat
+
+    from course_grader import judge
+    from course_pkg.checks import ASSIGNMENTS
+
+    report = Report()
+    if assignment not in ASSIGNMENTS:
+        return report  # its hidden tests are in the notebook, and nbgrader's validation ran them
+    try:
+        key = secrets.load(secret_path, forbidden=(_repository(course),))
+    except secrets.SecretMissing as err:
+        report.notes.append(f"{assignment}: hidden cases not checked ({err})")
+        return report
+    except secrets.SecretError as err:  # unsafe or inside the repository: fix it before grading
+        report.problems.append(str(err))
+        return report
+    try:
+        sandbox.check()
+        practice = False
+    except sandbox.SandboxUnavailable:
+        practice = True  # the instructor's own solution: safe to run without the sandbox
+    folder = course / "source" / assignment
+    nb = nbformat.read(str(folder / f"{assignment}.ipynb"), as_version=4)
+    files = [p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith(".")]
+    judged = judge.grade_notebook(nb, assignment, key, cell_timeout=_assignment_timeout(course, assignment),
+                                  practice=practice, files=files)
+    for grade_id, verdict in judged.verdicts.items():
+        if not verdict.passed:
+            report.problems.append(f"source/{assignment}: the solution fails {grade_id} as graded: {verdict.message}")
+    if judged.status != "ok":
+        report.problems.append(f"source/{assignment}: grading the solution ended with {judged.status}: {judged.reason}")
+    if not report.problems:
+        report.notes.append(f"{assignment}: the solution passes every hidden case.")
+    return report
+
+
+def validate(assignment: str, course=None, *, secret_path=None) -> Report:
     """Check that the source passes every test and the release fails every test cleanly.
 
     Parameters
@@ -306,6 +395,8 @@ def validate(assignment: str, course=None) -> Report:
         The assignment's name (its folder under ``source/``).
     course : path, optional
         The nbgrader course folder. Defaults to :func:`default_course_dir`.
+    secret_path : path, optional
+        The instructor secret, to grade the solution on the hidden cases too.
 
     Returns
     -------
@@ -340,12 +431,13 @@ def validate(assignment: str, course=None) -> Report:
     for item in found["results"].get("changed", []) + found["results"].get("type_changed", []):
         report.problems.append(f"release/{assignment}: a locked cell differs from the gradebook: {item}")
     for cell in found["test_cells"]:
-        unclean = [e for e in cell["errors"] if e not in CLEAN_RELEASE_ERRORS]
+        unclean = [f"{name}: {value[:200]}" for name, value in cell["errors"] if not _fails_cleanly(name, value)]
         if unclean or not cell["errors"]:
             report.problems.append(
-                f"release/{assignment}: test '{cell['grade_id']}' should fail with "
-                f"{' or '.join(CLEAN_RELEASE_ERRORS)} on the blank release; got {cell['errors'] or 'no error'}."
+                f"release/{assignment}: test '{cell['grade_id']}' should fail because the function is not "
+                f"written yet; got {unclean or 'no error'}."
             )
+    report.merge(_judge_solution(assignment, course, secret_path))
     report.notes.append(
         f"{assignment}: source passes all tests; release fails all {len(found['test_cells'])} tests cleanly."
         if not report.problems else f"{assignment}: {len(report.problems)} problem(s)."
@@ -353,9 +445,14 @@ def validate(assignment: str, course=None) -> Report:
     return report
 
 
-def release(assignment: str, course=None, *, check: bool = True) -> Report:
-    """Generate ``release/<assignment>`` with nbgrader, then :func:`validate` it."""
+def release(assignment: str, course=None, *, check: bool = True, secret_path=None) -> Report:
+    """Generate ``release/<assignment>`` with nbgrader, then :func:`validate` it.
+
+    With ``check``, the instructor secret is created first if it is missing.
+    """
     course = _course(course)
+    if check:
+        create_secret(course, secret_path)
     proc = run_nbgrader(course, "generate_assignment", assignment, "--force", assignment=assignment)
     report = Report()
     if proc.returncode != 0 or not (course / "release" / assignment / f"{assignment}.ipynb").exists():
@@ -369,7 +466,7 @@ def release(assignment: str, course=None, *, check: bool = True) -> Report:
             report.problems.append(f"release/{assignment} still contains '{marker}'.")
     report.notes.append(f"{assignment}: release generated.")
     if check:
-        report.merge(validate(assignment, course))
+        report.merge(validate(assignment, course, secret_path=secret_path))
     return report
 
 
@@ -551,10 +648,10 @@ def _zip_collect(course: Path, assignment: str, zips: list[Path]) -> Path:
 
 
 def _status_of_autograded(path: Path) -> tuple[str, str]:
-    """Read the autograded notebook's error outputs: did a cell time out or the kernel die?"""
+    """Read the autograded notebook: did a cell or a part time out, or the notebook stop early?"""
     import nbformat
 
-    from course_pkg.grading.preprocessors import KERNEL_DIED_ENAME, TIMEOUT_ENAME
+    from course_grader.judge import KERNEL_DIED_ENAME, TIMEOUT_ENAME
 
     nb = nbformat.read(str(path), as_version=4)
     status, reasons = "ok", []
@@ -567,32 +664,70 @@ def _status_of_autograded(path: Path) -> tuple[str, str]:
                 continue
             if out.get("ename") == KERNEL_DIED_ENAME:
                 status = "kernel-died"
-                reasons.append(f"the kernel died in {label}; later cells were not run")
+                reasons.append(f"the notebook stopped in {label} ({out.get('evalue', '')[:200]}); "
+                               "later cells were not run")
             elif out.get("ename") == TIMEOUT_ENAME:
                 if status == "ok":
                     status = "timeout"
                 reasons.append(f"{label}: {out.get('evalue', 'timed out')}")
+    # What the judge recorded (it always overwrites this key, so a submission cannot forge it).
+    record = nb.metadata.get("course_grader", {})
+    if status == "ok" and record.get("status") in ("timeout", "kernel-died"):
+        status = record["status"]
+    if record.get("reason"):
+        reasons.append(str(record["reason"])[:500])
     return status, "; ".join(dict.fromkeys(reasons))
 
 
-def autograde(assignment: str, course=None, *, timeout: int | None = None) -> dict:
+def require_sandbox(practice: bool) -> None:
+    """Refuse to grade when bubblewrap cannot run, unless this is a practice run."""
+    if practice:
+        return
+    try:
+        sandbox.check()
+    except sandbox.SandboxUnavailable as err:
+        raise PipelineError(str(err)) from err
+
+
+def autograde(assignment: str, course=None, *, timeout: int | None = None, practice: bool = False,
+              secret_path=None) -> dict:
     """Autograde every collected, not yet graded submission; return per-student statuses.
 
     Runs ``nbgrader autograde`` once for the batch (the hardened config
-    keeps one bad submission from stopping the others), then reads each
-    autograded notebook for timeouts and kernel deaths.
+    keeps one bad submission from stopping the others); each notebook runs
+    in the sandbox and is judged outside it. Then reads each autograded
+    notebook for timeouts and crashes.
 
     Parameters
     ----------
     timeout : int, optional
         Per-cell limit in seconds for this run, overriding the config's
         per-assignment table.
+    practice : bool, default False
+        Grade without the sandbox (see :mod:`course_grader.sandbox`); the
+        rows are marked ``unsandboxed``.
+    secret_path : path, optional
+        The instructor secret (default: ``~/.config/course-grader/secret``).
+
+    Raises
+    ------
+    PipelineError
+        If bubblewrap cannot run and ``practice`` is False, or there is no secret.
     """
     course = _course(course)
+    require_sandbox(practice)
+    path = Path(secret_path) if secret_path else secrets.default_path()
+    try:
+        secrets.load(path, forbidden=(_repository(course),))
+    except secrets.SecretError as err:
+        raise PipelineError(str(err)) from err
     ledger = _read_ledger(course, assignment)
     pending = sorted(s for s, e in ledger.items() if e["status"] == "received")
     env = {"COURSE_GRADER_TIMEOUT": str(timeout)} if timeout else None
-    proc = run_nbgrader(course, "autograde", assignment, env=env, assignment=assignment)
+    flags = [f"--JudgeInSandbox.secret_path={path.resolve()}"]
+    if practice:
+        flags.append("--JudgeInSandbox.practice=True")
+    proc = run_nbgrader(course, "autograde", assignment, *flags, env=env, assignment=assignment)
     for student in pending:
         graded = course / "autograded" / student / assignment / f"{assignment}.ipynb"
         if graded.exists():
@@ -601,7 +736,7 @@ def autograde(assignment: str, course=None, *, timeout: int | None = None) -> di
             lines = [ln for ln in proc.stdout.splitlines() if student in ln and ("ERROR" in ln or "rror" in ln)]
             status = "grader-error"
             reason = f"nbgrader could not grade this submission ({'; '.join(lines[-2:])[:300]}); see {proc.log_path}"
-        ledger[student].update(status=status, reason=reason)
+        ledger[student].update(status=status, reason=reason, sandbox="unsandboxed" if practice else "sandboxed")
     _write_ledger(course, assignment, ledger)
     return {s: ledger[s] for s in pending}
 
@@ -619,7 +754,8 @@ def feedback(assignment: str, course=None) -> Report:
 # --------------------------------------------------------------------------- export
 
 
-_CSV_FIELDS = ("student_id", "assignment", "score", "max_score", "status", "reason", "parts", "note", "timestamp")
+_CSV_FIELDS = ("student_id", "assignment", "score", "max_score", "status", "reason", "parts", "note", "timestamp",
+               "sandbox")
 
 
 def _gradebook_rows(course: Path, assignments: list[str]) -> list[dict]:
@@ -631,7 +767,7 @@ def _gradebook_rows(course: Path, assignments: list[str]) -> list[dict]:
     rows = []
     db_url = f"sqlite:///{course / 'gradebook.db'}"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SQLAlchemy 2 "not in session" noise (research section 8.14)
+        warnings.simplefilter("ignore")  # SQLAlchemy 2 warns about objects outside a session: harmless here
         with Gradebook(db_url) as gb:
             students = sorted(s.id for s in gb.students)
             for assignment in assignments:
@@ -677,7 +813,8 @@ def export(assignments=None, course=None, *, to=None) -> list[dict]:
     -------
     list of dict
         The rows (columns: student_id, assignment, score, max_score,
-        status, reason, parts, note, timestamp). ``score`` is empty when
+        status, reason, parts, note, timestamp, sandbox). ``sandbox`` is
+        ``sandboxed``, or ``unsandboxed`` for a practice run. ``score`` is empty when
         nothing could be graded (unreadable, missing-notebook,
         no-submission, grader-error), so no one mistakes it for a 0.
     """
@@ -689,6 +826,7 @@ def export(assignments=None, course=None, *, to=None) -> list[dict]:
         status = entry.get("status")
         out = {k: row.get(k, "") for k in _CSV_FIELDS}
         out["note"] = entry.get("note", "")
+        out["sandbox"] = entry.get("sandbox", "")
         if status in ("unreadable", "missing-notebook", "grader-error"):
             out.update(score="", parts="", status=status, reason=entry.get("reason", ""))
         elif not row.get("submitted"):
@@ -706,7 +844,7 @@ def export(assignments=None, course=None, *, to=None) -> list[dict]:
             if (student, assignment) not in known and entry.get("status") != "received":
                 rows.append({"student_id": student, "assignment": assignment, "score": "", "max_score": "",
                              "status": entry["status"], "reason": entry.get("reason", ""), "parts": "",
-                             "note": entry.get("note", ""), "timestamp": ""})
+                             "note": entry.get("note", ""), "timestamp": "", "sandbox": ""})
     rows.sort(key=lambda r: (r["assignment"], r["student_id"]))
     target = Path(to) if to else course / "grades.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -718,13 +856,17 @@ def export(assignments=None, course=None, *, to=None) -> list[dict]:
 
 
 def grade(assignment: str, course=None, *, source_dir=None, zips=(), roster=None, to=None,
-          timeout: int | None = None) -> list[dict]:
-    """collect → autograde → feedback → export for one assignment; return the exported rows."""
+          timeout: int | None = None, practice: bool = False, secret_path=None) -> list[dict]:
+    """collect → autograde → feedback → export for one assignment; return the exported rows.
+
+    Refuses before collecting anything when the sandbox cannot run (unless ``practice``).
+    """
     course = _course(course)
+    require_sandbox(practice)
     if not (course / "release" / assignment / f"{assignment}.ipynb").exists():
         raise PipelineError(f"release/{assignment} does not exist: run `release {assignment}` first.")
     collect(assignment, course, source_dir=source_dir, zips=zips, roster=roster)
-    autograde(assignment, course, timeout=timeout)
+    autograde(assignment, course, timeout=timeout, practice=practice, secret_path=secret_path)
     report = feedback(assignment, course)
     if report.problems:
         print("\n".join(report.problems), file=sys.stderr)
@@ -747,13 +889,20 @@ def _print_rows(rows: list[dict]) -> None:
         score = r["score"] if r["score"] != "" else "-"
         reason = f"  ({r['reason']})" if r["reason"] else ""
         note = f"  [{r['note']}]" if r.get("note") else ""
-        print(f"{r['assignment']:>15} {r['student_id']:<20} {score:>6}/{r['max_score']:<5} {r['status']}{reason}{note}")
+        unsafe = "  UNSANDBOXED" if r.get("sandbox") == "unsandboxed" else ""
+        print(f"{r['assignment']:>15} {r['student_id']:<20} {score:>6}/{r['max_score']:<5} {r['status']}{reason}{note}"
+              f"{unsafe}")
+
+
+_PRACTICE_HELP = ("grade WITHOUT the sandbox (learners' code runs with your permissions; every CSV row says "
+                  "unsandboxed): for trying the pipeline out, never for marks that count")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_pkg.grading.pipeline", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m course_grader", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--course", help="the nbgrader course folder (default: ./assignments)")
+    parser.add_argument("--secret", help=f"the instructor secret (default: {secrets.default_path()})")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("release", help="generate release notebooks, then validate source and release")
@@ -772,9 +921,11 @@ def main(argv=None) -> int:
         if name == "grade":
             p.add_argument("--to", help="CSV to write (default: <course>/grades.csv)")
             p.add_argument("--timeout", type=int, help="per-cell timeout in seconds for this run")
+            p.add_argument("--practice", action="store_true", help=_PRACTICE_HELP)
     p = sub.add_parser("autograde", help="grade the collected submissions")
     p.add_argument("assignment")
     p.add_argument("--timeout", type=int, help="per-cell timeout in seconds for this run")
+    p.add_argument("--practice", action="store_true", help=_PRACTICE_HELP)
     p = sub.add_parser("feedback", help="write the feedback HTML files")
     p.add_argument("assignment")
     p = sub.add_parser("export", help="write the grades CSV with a status per row")
@@ -792,11 +943,11 @@ def main(argv=None) -> int:
             report = Report()
             for assignment in args.assignments or assignments_in(course):
                 if args.command == "release":
-                    report.merge(release(assignment, course, check=not args.no_check))
+                    report.merge(release(assignment, course, check=not args.no_check, secret_path=args.secret))
                     if args.publish_to:
                         publish_release(assignment, course, args.publish_to)
                 else:
-                    report.merge(validate(assignment, course))
+                    report.merge(validate(assignment, course, secret_path=args.secret))
             return _print_report(report)
         if args.command == "collect":
             for student, entry in sorted(collect(args.assignment, course, source_dir=args.source_dir,
@@ -804,7 +955,9 @@ def main(argv=None) -> int:
                 print(f"{student:<20} {entry['status']} {entry['reason']} {entry['note']}".rstrip())
             return 0
         if args.command == "autograde":
-            for student, entry in sorted(autograde(args.assignment, course, timeout=args.timeout).items()):
+            graded = autograde(args.assignment, course, timeout=args.timeout, practice=args.practice,
+                               secret_path=args.secret)
+            for student, entry in sorted(graded.items()):
                 print(f"{student:<20} {entry['status']} {entry['reason']}".rstrip())
             return 0
         if args.command == "feedback":
@@ -814,10 +967,11 @@ def main(argv=None) -> int:
             return 0
         if args.command == "grade":
             _print_rows(grade(args.assignment, course, source_dir=args.source_dir, zips=args.zips,
-                              roster=args.roster, to=args.to, timeout=args.timeout))
+                              roster=args.roster, to=args.to, timeout=args.timeout, practice=args.practice,
+                              secret_path=args.secret))
             return 0
         if args.command == "selftest":
-            from course_pkg.grading import selftest
+            from course_grader import selftest
 
             ok = True
             for assignment in args.assignments or assignments_in(course):

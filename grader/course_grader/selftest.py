@@ -2,8 +2,8 @@
 
 For one assignment, in a temporary copy of the course (so the real gradebook is
 never touched), :func:`run` releases the assignment, builds a batch of
-submissions, grades them with :func:`course_pkg.grading.pipeline.grade` (real
-nbgrader, sqlite gradebook) and checks each outcome:
+submissions, grades them with :func:`course_grader.pipeline.grade` (real
+nbgrader, sqlite gradebook, every notebook in the sandbox) and checks each outcome:
 
 ``solution``       the instructor solution: full marks, status ok
 ``blank``          the release as distributed: 0, status ok
@@ -46,9 +46,11 @@ from pathlib import Path
 
 import nbformat
 
-from course_pkg.grading import pipeline
+from course_grader import pipeline
+from course_grader import secret as secrets
 
-__all__ = ["Fixture", "SelfTestResult", "build_fixtures", "prepare", "run", "solution_notebook", "load_mutants"]
+__all__ = ["Fixture", "SelfTestResult", "build_fixtures", "prepare", "run", "secret_of", "solution_notebook",
+           "load_mutants"]
 
 _GENERATED = ("release", "submitted", "autograded", "feedback", "downloaded", "gradebook.db", ".grading", "grades.csv")
 
@@ -237,7 +239,7 @@ def build_fixtures(source_nb, release_nb, assignment: str, spec: dict, *, robust
     fixtures.append(Fixture(
         "r-shadow-package", "blank plus a course_pkg/ folder whose checks always pass",
         {name: _dump(release_nb), "course_pkg/__init__.py": _SHADOW_INIT,
-         "course_pkg/grading/__init__.py": _SHADOW_INIT}, zero=None,
+         "course_pkg/checks/__init__.py": _SHADOW_INIT}, zero=None,
     ))
     fixtures.append(Fixture("r-invalid-json", "a truncated notebook file",
                             {name: _dump(solved)[:200]}, status="unreadable", check_parts=False))
@@ -296,23 +298,15 @@ def _check_outcome(fixture: Fixture, row: dict | None, tests: list[str]) -> list
     return problems
 
 
-def _kernel_seconds(course: Path, assignment: str, students: list[str]) -> list[float]:
-    """Seconds from the first cell's start to the last cell's end, per autograded notebook."""
-    from datetime import datetime
-
+def _sandbox_seconds(course: Path, assignment: str, students: list[str]) -> list[float]:
+    """Seconds each autograded notebook spent in its sandbox (recorded by the judge)."""
     out = []
     for student in students:
         path = course / "autograded" / student / assignment / f"{assignment}.ipynb"
-        if not path.exists():
-            continue
-        stamps = []
-        for cell in nbformat.read(str(path), as_version=4).cells:
-            timing = cell.get("metadata", {}).get("execution", {})
-            for key in ("iopub.execute_input", "shell.execute_reply"):
-                if key in timing:
-                    stamps.append(datetime.fromisoformat(timing[key].replace("Z", "+00:00")))
-        if stamps:
-            out.append((max(stamps) - min(stamps)).total_seconds())
+        if path.exists():
+            record = nbformat.read(str(path), as_version=4).metadata.get("course_grader", {})
+            if "seconds" in record:
+                out.append(float(record["seconds"]))
     return out
 
 
@@ -349,14 +343,21 @@ def _check_feedback(course: Path, assignment: str, students: list[str], source_n
     return problems
 
 
+def secret_of(course: Path) -> Path:
+    """The throw-away instructor secret of a course copy made by :func:`prepare` (beside the copy)."""
+    return Path(course).parent / "instructor.secret"
+
+
 def prepare(course=None, workdir=None, assignments=None) -> Path:
     """Copy the course to a temporary folder and release ``assignments`` there; return the copy.
 
-    The copy holds no gradebook, submissions or feedback from the original.
+    The copy holds no gradebook, submissions or feedback from the original, and
+    gets its own secret (:func:`secret_of`), so hidden values differ from the real ones.
     """
     course = pipeline._course(course)
     base = Path(tempfile.mkdtemp(prefix="selftest-", dir=workdir))
     temp = _copy_course(course, base / "course")
+    secrets.create(secret_of(temp), forbidden=(temp,))
     for assignment in assignments or pipeline.assignments_in(temp):
         report = pipeline.release(assignment, temp, check=False)
         if report.problems:
@@ -365,7 +366,7 @@ def prepare(course=None, workdir=None, assignments=None) -> Path:
 
 
 def run(assignment: str, course=None, *, robustness=False, prepared: bool = False,
-        keep: bool = False) -> SelfTestResult:
+        keep: bool = False, extra=(), practice: bool = False) -> SelfTestResult:
     """Self-test one assignment end to end.
 
     Parameters
@@ -382,6 +383,10 @@ def run(assignment: str, course=None, *, robustness=False, prepared: bool = Fals
         (several assignments can then share one copy and one gradebook).
     keep : bool, default False
         Keep the temporary copy (its path is ``result.course``).
+    extra : sequence of Fixture
+        More submissions to grade in the same batch (an adversarial corpus).
+    practice : bool, default False
+        Grade without the sandbox (see :mod:`course_grader.sandbox`).
 
     Returns
     -------
@@ -399,7 +404,7 @@ def run(assignment: str, course=None, *, robustness=False, prepared: bool = Fals
         release_nb = nbformat.read(str(temp / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
         spec = load_mutants(temp, assignment)
         try:
-            fixtures = build_fixtures(source_nb, release_nb, assignment, spec, robustness=robustness)
+            fixtures = build_fixtures(source_nb, release_nb, assignment, spec, robustness=robustness) + list(extra)
         except ValueError as err:
             result.problems.append(str(err))
             return result
@@ -421,13 +426,13 @@ def run(assignment: str, course=None, *, robustness=False, prepared: bool = Fals
         pipeline.collect(assignment, temp, source_dir=incoming, roster=roster)
         result.seconds["collect"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        pipeline.autograde(assignment, temp, timeout=timeout)
+        pipeline.autograde(assignment, temp, timeout=timeout, practice=practice, secret_path=secret_of(temp))
         result.seconds["autograde (batch)"] = time.perf_counter() - clock
         graded = sum(1 for f in fixtures if f.status not in ("unreadable", "missing-notebook", "no-submission"))
         result.seconds["autograde per graded submission"] = result.seconds["autograde (batch)"] / max(graded, 1)
-        kernel = _kernel_seconds(temp, assignment, [f.student for f in fixtures])
-        if kernel:
-            result.seconds["notebook execution, median"] = sorted(kernel)[len(kernel) // 2]
+        inside = _sandbox_seconds(temp, assignment, [f.student for f in fixtures])
+        if inside:
+            result.seconds["sandbox run, median"] = sorted(inside)[len(inside) // 2]
         clock = time.perf_counter()
         report = pipeline.feedback(assignment, temp)
         result.problems += report.problems
@@ -454,7 +459,7 @@ def run(assignment: str, course=None, *, robustness=False, prepared: bool = Fals
 
 
 def _check_blank_fails_cleanly(course: Path, assignment: str) -> list[str]:
-    """Every test of the blank release must fail with NotImplementedError or NameError, nothing else."""
+    """Every test of the blank release must fail because nothing is written yet, for no other reason."""
     path = course / "autograded" / "blank" / assignment / f"{assignment}.ipynb"
     if not path.exists():
         return ["blank: no autograded notebook"]
@@ -462,14 +467,14 @@ def _check_blank_fails_cleanly(course: Path, assignment: str) -> list[str]:
     for cell in nbformat.read(str(path), as_version=4).cells:
         if not _is_test(cell):
             continue
-        names = [o.get("ename") for o in cell.outputs if o.get("output_type") == "error"]
-        if not names or any(n not in pipeline.CLEAN_RELEASE_ERRORS for n in names):
-            problems.append(f"blank: test {_grade_id(cell)} should fail with NotImplementedError or NameError; "
-                            f"got {names or 'no error'}")
+        errors = [(o.get("ename", ""), o.get("evalue", "")) for o in cell.outputs if o.get("output_type") == "error"]
+        if not errors or not all(pipeline._fails_cleanly(name, value) for name, value in errors):
+            problems.append(f"blank: test {_grade_id(cell)} should fail because nothing is written yet; "
+                            f"got {[f'{n}: {v[:120]}' for n, v in errors] or 'no error'}")
     return problems
 
 
-def _main() -> None:  # pragma: no cover - `python -m course_pkg.grading.selftest NAME [--robustness] [--keep]`
+def _main() -> None:  # pragma: no cover - `python -m course_grader.selftest NAME [--robustness] [--keep]`
     import sys
 
     res = run(sys.argv[1], robustness="--robustness" in sys.argv, keep="--keep" in sys.argv)

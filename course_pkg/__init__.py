@@ -18,8 +18,10 @@ imports TensorFlow):
     The one reader of every ``COURSE_*`` environment variable (``fast_mode()`` and the others).
 ``course_pkg.book``
     Helpers the book's notebooks share (``budget(full=..., fast=...)``).
+``course_pkg.checks``
+    Checks learners run in their assignment notebooks: visible cases, clear messages.
 ``course_pkg.grading``
-    Checks used by the assignments' tests.
+    The assignments' checks not yet moved to ``course_pkg.checks``.
 
 **One vocabulary, two dialects.** The two tracks say the same things with the same words, so that code, error messages and the
 assignments read alike. Shapes use N (batch), D (features), M (units), C (classes or outputs).
@@ -70,7 +72,7 @@ from course_pkg.settings import fast_mode
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "diagrams", "grading"}
+_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "diagrams", "checks", "grading"}
 
 __all__ = ["__version__", "fast_mode", "settings", *sorted(_SUBMODULES)]
 

@@ -12,12 +12,16 @@ imports TensorFlow):
     Offline-first data sets and preprocessing.
 ``course_pkg.plotting``
     Figures shared by the book and both tracks.
+``course_pkg.diagrams``
+    Diagrams of neurons, networks and computational graphs, drawn as SVG by plain Python.
 ``course_pkg.settings``
     The one reader of every ``COURSE_*`` environment variable (``fast_mode()`` and the others).
 ``course_pkg.book``
     Helpers the book's notebooks share (``budget(full=..., fast=...)``).
+``course_pkg.checks``
+    Checks learners run in their assignment notebooks: visible cases, clear messages.
 ``course_pkg.grading``
-    Checks used by the assignments' tests.
+    The assignments' checks not yet moved to ``course_pkg.checks``.
 
 **One vocabulary, two dialects.** The two tracks say the same things with the same words, so that code, error messages and the
 assignments read alike. Shapes use N (batch), D (features), M (units), C (classes or outputs).
@@ -68,9 +72,9 @@ from course_pkg.settings import fast_mode
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "fast_mode", "settings", "book", "numpy_nn", "keras_nn", "data", "plotting", "grading"]
+_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "diagrams", "checks", "grading"}
 
-_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "grading"}
+__all__ = ["__version__", "fast_mode", "settings", *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str):

@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_pkg doctor | data | bench``.
+"""Command line of the course: ``python -m course_pkg COMMAND``.
 
 doctor
     Check this machine's setup (versions, backend, GPUs, data) and say how to
@@ -7,26 +7,45 @@ data
     List the course's data sets, whether each is available offline and where
     it comes from.
 bench
-    Run the performance benchmarks (``course_pkg.benchmarks``); every
-    argument after ``bench`` is passed on, so ``bench --help`` shows its own
-    options.
+    Run the performance benchmarks (``course_pkg.benchmarks``).
+multiworker
+    Run one worker of the two-process ``MultiWorkerMirroredStrategy``
+    demonstration (``course_pkg.keras_nn.multiworker``); start two, one per
+    worker index.
+
+``bench`` and ``multiworker`` pass every argument after their name on to their
+module, so ``python -m course_pkg bench --help`` shows the benchmarks' own options.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Sequence
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+# Commands whose options belong to another module: what follows the command is passed on to the
+# module's main(argv). Imported only when run (the benchmarks may import TensorFlow; the demo does).
+PASSED_ON = {
+    "bench": ("course_pkg.benchmarks", "run the performance benchmarks"),
+    "multiworker": (
+        "course_pkg.keras_nn.multiworker",
+        "run one worker of the two-process multi-worker training demo, with TensorFlow",
+    ),
+}
+COMMANDS = ("doctor", "data", *PASSED_ON)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m course_pkg``."""
     parser = argparse.ArgumentParser(
         prog="python -m course_pkg",
-        description="Tools for the neural-networks course: check the setup, list data, run benchmarks.",
-        epilog="Run `python -m course_pkg doctor` first on a new machine.",
+        description="Tools for the neural-networks course: check the setup, list data, run benchmarks "
+        "and the multi-worker demo.",
+        epilog="Run `python -m course_pkg doctor` first on a new machine. "
+        "`python -m course_pkg COMMAND --help` shows a command's options.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     doctor = commands.add_parser(
@@ -45,29 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the data sets, whether each is available offline, and from where",
         description="List the course's data sets, whether each is available offline and where it comes from.",
     )
-    # Only for the help text: main() hands everything after `bench` to the benchmarks' own parser.
-    commands.add_parser(
-        "bench",
-        help="run the performance benchmarks (options: `python -m course_pkg bench --help`)",
-        add_help=False,
-    )
-    return parser
-
-
-def _run_bench(argv: Sequence[str]) -> int:
-    try:
-        from course_pkg import benchmarks  # noqa: PLC0415 - lazy: may import TensorFlow
-    except ModuleNotFoundError as err:
-        if err.name != "course_pkg.benchmarks":
-            raise
-        print(
-            "python -m course_pkg bench: the benchmarks module (course_pkg/benchmarks.py) is not in "
-            "this version of the package yet.",
-            file=sys.stderr,
+    for name, (_, summary) in PASSED_ON.items():
+        # Only for the help text: main() hands what follows the command to the module's own parser.
+        commands.add_parser(
+            name, help=f"{summary} (options: `python -m course_pkg {name} --help`)", add_help=False
         )
-        return 2
-    result = benchmarks.main(list(argv))
-    return 0 if result is None else int(result)
+    return parser
 
 
 def _print_data() -> int:
@@ -92,8 +94,10 @@ def _print_data() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "bench":
-        return _run_bench(argv[1:])
+    if argv and argv[0] in PASSED_ON:
+        module = importlib.import_module(PASSED_ON[argv[0]][0])
+        result = module.main(argv[1:])
+        return 0 if result is None else int(result)
     args = build_parser().parse_args(argv)
     if args.command == "doctor":
         from course_pkg import doctor  # noqa: PLC0415

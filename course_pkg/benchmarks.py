@@ -69,8 +69,14 @@ def import_time(module: str = "course_pkg", repeats: int = 5) -> float:
     return min(times)
 
 
-def _synthetic_mnist_shaped(n: int, seed: int = 0):
-    """Random inputs of MNIST's shape, for throughput only (accuracy is measured on real MNIST)."""
+def synthetic_mnist_shaped(n: int, seed: int = 0):
+    """Random inputs of MNIST's shape, for throughput only (accuracy is measured on real MNIST).
+
+    Returns
+    -------
+    X : ndarray of shape (n, 784), float32 in [0, 1)
+    y : ndarray of shape (n,), integer labels 0..9
+    """
     rng = np.random.default_rng(seed)
     X = rng.random((n, LAYER_SIZES[0]), dtype=np.float32)
     y = rng.integers(0, LAYER_SIZES[-1], size=n)
@@ -200,7 +206,7 @@ def run(*, batch_sizes=(128, 512), activations=("relu", "sigmoid"), n_train: int
     peak = matmul_flops_per_second()
     results["matmul_gflops"] = peak / 1e9
     flops = train_flops_per_sample()
-    X, y = _synthetic_mnist_shaped(n_train)
+    X, y = synthetic_mnist_shaped(n_train)
     rows = []
     for activation in activations:
         loop = per_sample_loop_throughput(X, y, hidden_activation=activation)

@@ -12,6 +12,7 @@ for its device list, because importing it takes several seconds.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 import platform
@@ -25,6 +26,7 @@ from course_pkg import settings
 
 __all__ = [
     "Check",
+    "installed_version",
     "check_packages",
     "check_backend",
     "check_gpus",
@@ -66,8 +68,12 @@ class Check(NamedTuple):
     fix: str = ""
 
 
-def _version(dists: Sequence[str]) -> tuple[str, str] | None:
-    """Return (distribution, version) of the first installed distribution, or None."""
+def installed_version(dists: Sequence[str]) -> tuple[str, str] | None:
+    """Return (distribution, version) of the first of ``dists`` that is installed, or None.
+
+    >>> installed_version(["no-such-distribution", "numpy"])[0]
+    'numpy'
+    """
     for dist in dists:
         try:
             return dist, importlib.metadata.version(dist)
@@ -90,8 +96,9 @@ def _package(
     required: bool,
     why: str,
     version_problem: Callable[[tuple[int, int]], str | None] | None = None,
+    version_of: Callable[[Sequence[str]], tuple[str, str] | None],
 ) -> Check:
-    found = _version(dists)
+    found = version_of(dists)
     if found is None:
         if not required:
             return Check(name, True, f"not installed (optional: {why})")
@@ -105,8 +112,15 @@ def _package(
     return Check(name, True, detail)
 
 
-def check_packages() -> list[Check]:
+def check_packages(version_of=installed_version) -> list[Check]:
     """Python and the versions of the packages the course uses.
+
+    Parameters
+    ----------
+    version_of : callable, default installed_version
+        Where versions are read: ``version_of(dists)`` returns (distribution, version) of the
+        first installed of ``dists``, or None. The default reads this environment; another
+        function describes another installation (the tests use one).
 
     Returns
     -------
@@ -117,6 +131,7 @@ def check_packages() -> list[Check]:
         TensorFlow older than 2.16 and jupyter-book 2 or newer are problems.
     """
     python_ok = sys.version_info >= (3, 10)
+    package = functools.partial(_package, version_of=version_of)
     checks = [
         Check(
             "Python",
@@ -124,27 +139,27 @@ def check_packages() -> list[Check]:
             f"{platform.python_version()} ({sys.executable})",
             "" if python_ok else "The course needs Python 3.10 or newer: create .venv with a newer python3.",
         ),
-        _package("NumPy", ["numpy"], required=True, why="the whole course"),
-        _package("SciPy", ["scipy"], required=False, why="used by scikit-learn"),
-        _package("scikit-learn", ["scikit-learn"], required=True, why="data sets and comparisons"),
-        _package("matplotlib", ["matplotlib"], required=True, why="every figure"),
-        _package("pandas", ["pandas"], required=False, why="history tables in the Keras part"),
-        _package(
+        package("NumPy", ["numpy"], required=True, why="the whole course"),
+        package("SciPy", ["scipy"], required=False, why="used by scikit-learn"),
+        package("scikit-learn", ["scikit-learn"], required=True, why="data sets and comparisons"),
+        package("matplotlib", ["matplotlib"], required=True, why="every figure"),
+        package("pandas", ["pandas"], required=False, why="history tables in the Keras part"),
+        package(
             "TensorFlow",
             _TENSORFLOW_DISTS,
             required=True,
             why="the Keras part of the course",
             version_problem=lambda v: "Keras 3 needs TensorFlow 2.16 or newer" if v < (2, 16) else None,
         ),
-        _package(
+        package(
             "Keras",
             ["keras"],
             required=True,
             why="the Keras part of the course",
             version_problem=lambda v: "this course is written for Keras 3" if v < (3, 0) else None,
         ),
-        _package("nbgrader", ["nbgrader"], required=True, why="the assignments and their grading"),
-        _package(
+        package("nbgrader", ["nbgrader"], required=True, why="the assignments and their grading"),
+        package(
             "jupyter-book",
             ["jupyter-book"],
             required=True,
@@ -153,7 +168,7 @@ def check_packages() -> list[Check]:
             if v >= (2, 0)
             else None,
         ),
-        _package("CuPy", _CUPY_DISTS, required=False, why="the NumPy track on a GPU"),
+        package("CuPy", _CUPY_DISTS, required=False, why="the NumPy track on a GPU"),
     ]
     return checks
 

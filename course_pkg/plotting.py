@@ -8,8 +8,8 @@ calls ``plt.show()``; notebooks display the returned figure, scripts save it.
 ``matplotlib.pyplot`` is imported inside the functions, so
 ``import course_pkg.plotting`` costs almost nothing.
 
-Functions
----------
+The functions:
+
 plot_activations
     Activation functions and their derivatives.
 plot_decision_boundary

@@ -12,13 +12,13 @@ def test_train_flops_per_sample_counts_forward_and_both_backward_products():
 
 
 def test_numpy_mlp_throughput_runs_and_reports_a_positive_rate():
-    X, y = benchmarks._synthetic_mnist_shaped(256)
+    X, y = benchmarks.synthetic_mnist_shaped(256)
     rate = benchmarks.numpy_mlp_throughput(X, y, batch_size=128, hidden_activation="relu", epochs=1)
     assert np.isfinite(rate) and rate > 0
 
 
 def test_per_sample_loop_runs_for_both_activations():
-    X, y = benchmarks._synthetic_mnist_shaped(16, seed=3)
+    X, y = benchmarks.synthetic_mnist_shaped(16, seed=3)
     for activation in ("relu", "sigmoid"):
         rate = benchmarks.per_sample_loop_throughput(X, y, hidden_activation=activation, n_samples=16)
         assert np.isfinite(rate) and rate > 0

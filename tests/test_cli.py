@@ -1,4 +1,4 @@
-"""Tests of `python -m course_pkg doctor | data | bench` and of the doctor's checks."""
+"""Tests of `python -m course_pkg doctor | data | bench | multiworker` and of the doctor's checks."""
 
 from __future__ import annotations
 
@@ -39,16 +39,16 @@ def _by_name(checks):
     return {check.name: check for check in checks}
 
 
-def _fake_versions(monkeypatch, installed: dict[str, str]):
-    """Pretend exactly these distributions are installed."""
+def _fake_versions(installed: dict[str, str]):
+    """A version lookup for doctor.check_packages that sees exactly these distributions."""
 
-    def version(dists):
+    def version_of(dists):
         for dist in dists:
             if dist in installed:
                 return dist, installed[dist]
         return None
 
-    monkeypatch.setattr(doctor, "_version", version)
+    return version_of
 
 
 GOOD = {
@@ -117,8 +117,10 @@ def test_help_lists_the_commands(capsys):
         cli.main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("doctor", "data", "bench"):
-        assert command in out
+    assert cli.COMMANDS == ("doctor", "data", "bench", "multiworker")
+    lines = [re.search(rf"^ +{command}\s+\w", out, re.MULTILINE) for command in cli.COMMANDS]
+    assert all(lines), out  # every command with its one-line help, in this order
+    assert [m.start() for m in lines] == sorted(m.start() for m in lines)
     with pytest.raises(SystemExit) as info:
         cli.main(["doctor", "--help"])
     assert "--tf" in capsys.readouterr().out
@@ -127,21 +129,25 @@ def test_help_lists_the_commands(capsys):
     assert info.value.code == 2
 
 
-def test_bench_passes_its_arguments_on(monkeypatch):
+@pytest.mark.parametrize("command, module", [("bench", "benchmarks"), ("multiworker", "keras_nn.multiworker")])
+def test_passed_on_commands_hand_their_arguments_to_their_module(monkeypatch, command, module):
     received = []
-    fake = types.ModuleType("course_pkg.benchmarks")
+    fake = types.ModuleType(f"course_pkg.{module}")
     fake.main = lambda argv: received.append(argv) or 3
-    monkeypatch.setitem(sys.modules, "course_pkg.benchmarks", fake)
-    monkeypatch.setattr(course_pkg, "benchmarks", fake, raising=False)
-    assert cli.main(["bench", "--quick", "--json", "out.json"]) == 3
+    monkeypatch.setitem(sys.modules, f"course_pkg.{module}", fake)
+    assert cli.main([command, "--quick", "--json", "out.json"]) == 3
     assert received == [["--quick", "--json", "out.json"]]
+    fake.main = lambda argv: None  # a main that returns nothing succeeded
+    assert cli.main([command]) == 0
 
 
-def test_bench_without_the_module_says_so(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "course_pkg.benchmarks", None)  # makes the import fail
-    monkeypatch.delattr(course_pkg, "benchmarks", raising=False)
-    assert cli.main(["bench"]) == 2
-    assert "benchmarks module" in capsys.readouterr().err
+def test_multiworker_help_is_the_demos_own(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["multiworker", "--help"])  # answered before TensorFlow is imported
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m course_pkg multiworker")
+    assert "--worker-index" in out and "--ports" in out
 
 
 def test_doctor_main_exit_code(monkeypatch):
@@ -162,21 +168,19 @@ def test_doctor_main_exit_code(monkeypatch):
 # --------------------------------------------------------------------------------------------------
 
 
-def test_packages_all_good(monkeypatch):
-    _fake_versions(monkeypatch, GOOD)
-    checks = doctor.check_packages()
+def test_packages_all_good():
+    checks = doctor.check_packages(_fake_versions(GOOD))
     assert doctor.problems(checks) == []
     names = _by_name(checks)
     assert names["TensorFlow"].detail == "2.21.0"
     assert names["CuPy"].ok and "not installed" in names["CuPy"].detail  # optional
 
 
-def test_tensorflow_cpu_counts_as_tensorflow(monkeypatch):
+def test_tensorflow_cpu_counts_as_tensorflow():
     installed = dict(GOOD)
     del installed["tensorflow"]
     installed["tensorflow-cpu"] = "2.21.0"
-    _fake_versions(monkeypatch, installed)
-    tf_check = _by_name(doctor.check_packages())["TensorFlow"]
+    tf_check = _by_name(doctor.check_packages(_fake_versions(installed)))["TensorFlow"]
     assert tf_check.ok and tf_check.detail == "2.21.0 (tensorflow-cpu)"
 
 
@@ -190,10 +194,10 @@ def test_tensorflow_cpu_counts_as_tensorflow(monkeypatch):
         ({"tensorflow": "2.15.1"}, "TensorFlow", "2.16 or newer", "requirements.txt"),
     ],
 )
-def test_package_problems_are_flagged_with_a_fix(monkeypatch, change, name, detail, fix):
+def test_package_problems_are_flagged_with_a_fix(change, name, detail, fix):
     installed = {**GOOD, **change}
-    _fake_versions(monkeypatch, {k: v for k, v in installed.items() if v is not None})
-    found = doctor.problems(doctor.check_packages())
+    present = {k: v for k, v in installed.items() if v is not None}
+    found = doctor.problems(doctor.check_packages(_fake_versions(present)))
     assert [check.name for check in found] == [name]
     assert detail in found[0].detail
     assert fix in found[0].fix

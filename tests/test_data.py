@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_pkg import data
+from course_pkg import data, settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,11 +42,11 @@ def write_fake_mnist(folder: Path, *, n_train=30, n_test=12, seed=0, drop=(), **
 
 
 def _real_mirror() -> Path | None:
-    """The offline MNIST mirror: $COURSE_DATA_DIR, else ../shared/data beside the repository."""
-    for folder in (os.environ.get("COURSE_DATA_DIR", ""), str(REPO.parent / "shared" / "data")):
-        if folder and (Path(folder) / "mnist.npz").is_file():
-            return Path(folder) / "mnist.npz"
-    return None
+    """The offline MNIST mirror in the folder named by COURSE_DATA_DIR (the Makefile sets it), or None."""
+    folder = settings.data_dir()
+    if folder is None or not (folder / "mnist.npz").is_file():
+        return None
+    return folder / "mnist.npz"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ Chromium to measure the real text against the boxes it must fit in.
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 
 from course_pkg import diagrams as dg
+from course_pkg import settings
 from course_pkg.numpy_nn import perceptron as reference
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -1011,7 +1011,7 @@ return problems;
 @pytest.fixture(scope="module")
 def browser():
     if not (CHROMIUM and CHROMEDRIVER):
-        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
+        if settings.require_browser():
             pytest.fail("COURSE_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
         pytest.skip("headless Chromium not found: install Debian's chromium and chromium-driver")
     from selenium import webdriver

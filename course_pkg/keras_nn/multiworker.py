@@ -4,8 +4,10 @@ Start one process per worker, each with its own index; they find each other on t
 loopback interface, train the same tiny regression MLP in lock-step (gradients are
 all-reduced after every batch) and each saves its final weights::
 
-    python -m course_pkg.keras_nn.multiworker --worker-index 0 --ports 12345,12346 --out w0.npz &
-    python -m course_pkg.keras_nn.multiworker --worker-index 1 --ports 12345,12346 --out w1.npz
+    python -m course_pkg multiworker --worker-index 0 --ports 12345,12346 --out w0.npz &
+    python -m course_pkg multiworker --worker-index 1 --ports 12345,12346 --out w1.npz
+
+(``python -m course_pkg.keras_nn.multiworker ...`` runs the same ``main``.)
 
 Both files then hold identical weights: that is what synchronous data parallelism means.
 The cluster is read from ``TF_CONFIG`` when it is set (it must agree with the arguments);
@@ -32,7 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def _parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m course_pkg.keras_nn.multiworker",
+        prog="python -m course_pkg multiworker",
         description="One worker of a two-process MultiWorkerMirroredStrategy demo on 127.0.0.1.",
     )
     parser.add_argument("--worker-index", type=int, required=True, help="this worker's index")
@@ -51,6 +53,11 @@ def _cluster_config(worker_index: int, ports: list[int]) -> dict:
 
 
 def main(argv=None) -> int:
+    """Run one worker with the command-line arguments ``argv`` (default ``sys.argv[1:]``).
+
+    Returns the exit code: 0 after saving the weights, 1 when the strategy does not see every
+    worker, 2 for arguments (or a ``TF_CONFIG``) that do not describe this cluster.
+    """
     args = _parse_args(argv)
     try:
         ports = [int(p) for p in args.ports.split(",") if p.strip()]

@@ -1,8 +1,8 @@
 """The from-scratch track: neural networks in NumPy (CuPy on a GPU).
 
 Modules, in the order the book meets them. Imports run one way: backend <- activations, losses
-<- layers <- network, with optimizers and batching (which import only backend) also used by
-network; nothing imports upward.
+<- layers <- network, with optimizers and batching (which import only backend) and training
+(which imports batching) also used by network; nothing imports upward.
 
 ``backend``      NumPy or CuPy (``COURSE_DEVICE``), ``to_numpy``
 ``activations``  step functions, sigmoid, tanh, ReLU, softplus, softmax and their derivatives
@@ -11,7 +11,8 @@ network; nothing imports upward.
 ``layers``       ``Dense`` and ``Dropout``; functional ``dense_forward`` / ``dense_backward``
 ``optimizers``   SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam: one ``step(params, grads)``
 ``batching``     ``minibatches``: one seeded permutation per epoch, contiguous slices
-``network``      ``MLP``: forward, backward, fit, predict, evaluate
+``training``     ``train_epoch``: forward -> loss -> backward -> step for each mini-batch
+``network``      ``MLP``: forward, loss, backward, fit, predict, evaluate
 ``gradcheck``    numeric gradients and ``check_layer``
 
 The most used names are importable from here, e.g. ``from course_pkg.numpy_nn import MLP, Adam``.
@@ -26,10 +27,11 @@ from course_pkg.numpy_nn.losses import get_loss, sigmoid_binary_crossentropy, so
 from course_pkg.numpy_nn.network import MLP
 from course_pkg.numpy_nn.optimizers import SGD, AdaGrad, Adam, RMSProp, get_optimizer
 from course_pkg.numpy_nn.perceptron import TLU, Perceptron
+from course_pkg.numpy_nn.training import train_epoch
 
 __all__ = [
     "MLP", "Dense", "Dropout", "dense_forward", "dense_backward",
-    "SGD", "AdaGrad", "RMSProp", "Adam", "get_optimizer", "minibatches",
+    "SGD", "AdaGrad", "RMSProp", "Adam", "get_optimizer", "minibatches", "train_epoch",
     "Perceptron", "TLU",
     "get_activation", "sigmoid", "tanh", "relu", "softplus", "softmax",
     "get_loss", "softmax_cross_entropy", "sigmoid_binary_crossentropy",

@@ -15,6 +15,22 @@ Its backward pass is three matrix expressions (the chain rule through ``Z``)::
 Every layer keeps ``params`` and ``grads`` dicts with identical keys, so one
 optimizer loop serves every layer (``course_pkg.numpy_nn.optimizers``).
 
+The layer protocol
+    What ``MLP`` (and ``gradcheck.check_layer``) ask of a layer::
+
+        params, grads                                   dicts with the same keys (empty: no weights)
+        forward(X, training=False, *, check_input=True) -> Y   remembers what backward needs
+        backward(dY, need_dX=True, *, check_input=True) -> dX  fills grads; None when not need_dX
+        count_params()
+
+    ``check_input=False`` skips validating the array (as scikit-learn's ``check_input``
+    does): a network that checked its data once passes it inside its training loop, where
+    the same checks on every batch would cost time and find nothing new. The array must
+    then be what the check ensures: finite, 2-D, of the layer's shape and array module.
+    ``Dense`` adds ``linear_forward`` and ``linear_backward``, the pass through
+    ``Z = X @ W + b`` alone, which a network uses for the output layer when its loss works on
+    the logits ``Z``.
+
 ``W`` is what Keras calls a Dense layer's ``kernel`` and ``b`` its ``bias``; both
 are stored in the same layout, so weights copy one-to-one between the tracks.
 
@@ -346,15 +362,19 @@ class Dense:
         """
         return self.n_inputs * self.units + self.units
 
-    def forward(self, X, training=False):
-        """Compute ``activation(X @ W + b)`` and remember what backward needs.
+    def forward(self, X, training=False, *, check_input=True):
+        """Compute ``A = activation(X @ W + b)`` and remember what backward needs.
 
         Parameters
         ----------
         X : ndarray of shape (N, D)
-            Inputs; cast to the layer's dtype and array module.
+            Inputs; cast to the layer's dtype.
         training : bool, default False
             Unused by Dense (accepted so every layer has the same signature).
+        check_input : bool, default True
+            Check that X is 2-D with D columns and finite (and move it to the
+            layer's array module). ``MLP`` passes False in its training loop,
+            having checked its data once.
 
         Returns
         -------
@@ -366,11 +386,46 @@ class Dense:
         ValueError
             If X is not 2-D with D columns, or holds NaN or infinity.
         """
-        X = check_array(X, where="Dense.forward", name="X", shape=(None, self.n_inputs), xp=self.xp)
-        return self._forward(X, training=training)
+        if check_input:
+            X = self._check_X(X, "Dense.forward")
+        Z = self.linear_forward(X, check_input=False)  # (N, M)
+        return self.activation.forward(Z)  # (N, M)
 
-    def backward(self, dY, need_dX=True):
+    def linear_forward(self, X, *, check_input=True):
+        """Compute the logits ``Z = X @ W + b`` (no activation) and remember them for backward.
+
+        ``forward`` is ``activation.forward(linear_forward(X))``. A network whose loss works on
+        the logits (softmax with cross-entropy) calls this for its output layer.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, D)
+            Inputs; cast to the layer's dtype.
+        check_input : bool, default True
+            As for ``forward``.
+
+        Returns
+        -------
+        Z : ndarray of shape (N, M)
+
+        Raises
+        ------
+        ValueError
+            If X is not 2-D with D columns, or holds NaN or infinity.
+        """
+        if check_input:
+            X = self._check_X(X, "Dense.linear_forward")
+        X = X.astype(self.dtype, copy=False)
+        Z = X @ self.params["W"]  # (N, M)
+        Z += self.params["b"]  # (N, M); in place: Z is our own fresh array
+        self._cache = (X, Z)
+        return Z
+
+    def backward(self, dY, need_dX=True, *, check_input=True):
         """Back-propagate ``dY`` (gradient wrt this layer's outputs A); fill ``grads``.
+
+        First through the activation, ``dZ = activation.backward(Z, dY)``, then through
+        ``Z = X @ W + b`` (``linear_backward``).
 
         Parameters
         ----------
@@ -379,6 +434,8 @@ class Dense:
         need_dX : bool, default True
             When False, skip ``dX`` (the first layer of a network does not
             need it) and return None.
+        check_input : bool, default True
+            Check that dY has the shape of the last forward output.
 
         Returns
         -------
@@ -392,42 +449,66 @@ class Dense:
         ValueError
             If dY does not have the shape of the last forward output.
         """
-        if self._cache is None:
-            raise RuntimeError(
-                "Dense.backward: no forward pass is stored; call forward(X) before backward(dY)."
-            )
-        n = self._cache[0].shape[0]
-        dY = check_array(
-            dY, where="Dense.backward", name="dY", shape=(n, self.units), finite=False, xp=self.xp
-        )
+        _, Z = self._stored_pass("Dense.backward")
+        if check_input:
+            dY = check_array(dY, where="Dense.backward", name="dY", shape=Z.shape, finite=False, xp=self.xp)
         return self._backward(dY, need_dX=need_dX)
 
-    # The unchecked passes below serve MLP's training loop, which validates its data once per fit.
-
-    def _forward(self, X, training=False, apply_activation=True):
-        X = X.astype(self.dtype, copy=False)
-        Z = X @ self.params["W"]  # (N, M)
-        Z += self.params["b"]  # (N, M); in place: Z is our own fresh array
-        self._cache = (X, Z)
-        if not apply_activation:
-            return Z
-        return self.activation.forward(Z)  # (N, M)
-
+    # Chapter 5 overrides _backward (to plant a bug) and shows _backward_linear; both names are kept
+    # until the chapter uses backward and linear_backward. Then fold _backward into backward.
     def _backward(self, dY, need_dX=True):
-        X, Z = self._cache
+        _, Z = self._cache
         dZ = self.activation.backward(Z, dY)  # (N, M)
-        return self._backward_linear(dZ, need_dX=need_dX)
+        return self.linear_backward(dZ, need_dX=need_dX, check_input=False)
 
-    def _backward_linear(self, dZ, need_dX=True):
-        # Gradient with respect to Z = X @ W + b; used directly by fused losses (dlogits).
-        X, _ = self._cache
-        xp = self.xp
+    def linear_backward(self, dZ, need_dX=True, *, check_input=True):
+        """Back-propagate ``dZ`` (gradient wrt the logits Z) through ``Z = X @ W + b``; fill ``grads``.
+
+        The three formulas of the dense layer: ``dW = X.T @ dZ``, ``db = dZ.sum(axis=0)``,
+        ``dX = dZ @ W.T``. A fused loss (softmax with cross-entropy) gives ``dZ`` directly,
+        so a network calls this for its output layer.
+
+        Parameters
+        ----------
+        dZ : ndarray of shape (N, M)
+            Gradient of the loss wrt the logits of the last forward pass.
+        need_dX : bool, default True
+            When False, skip ``dX`` and return None.
+        check_input : bool, default True
+            Check that dZ has the shape of the last forward output.
+
+        Returns
+        -------
+        dX : ndarray of shape (N, D) or None
+
+        Raises
+        ------
+        RuntimeError
+            If ``forward`` has not been called yet.
+        ValueError
+            If dZ does not have the shape of the last forward output.
+        """
+        X, Z = self._stored_pass("Dense.linear_backward")
+        if check_input:
+            dZ = check_array(
+                dZ, where="Dense.linear_backward", name="dZ", shape=Z.shape, finite=False, xp=self.xp
+            )
         dZ = dZ.astype(self.dtype, copy=False)
-        xp.matmul(X.T, dZ, out=self.grads["W"])  # (D, M)
+        self.xp.matmul(X.T, dZ, out=self.grads["W"])  # (D, M)
         dZ.sum(axis=0, out=self.grads["b"])  # (M,)
         if not need_dX:
             return None
         return dZ @ self.params["W"].T  # (N, D)
+
+    _backward_linear = linear_backward  # the old name, kept for chapter 5 (see _backward)
+
+    def _check_X(self, X, where):
+        return check_array(X, where=where, name="X", shape=(None, self.n_inputs), xp=self.xp)
+
+    def _stored_pass(self, where):
+        if self._cache is None:
+            raise RuntimeError(f"{where}: no forward pass is stored; call forward(X) before backward(dY).")
+        return self._cache
 
 
 class Dropout:
@@ -502,7 +583,7 @@ class Dropout:
         """Return 0: dropout has no parameters."""
         return 0
 
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, *, check_input=True):
         """Drop and rescale inputs when ``training``; return X unchanged otherwise.
 
         Parameters
@@ -511,6 +592,9 @@ class Dropout:
             Inputs (any shape works; the mask has the same shape).
         training : bool, default False
             Apply dropout only when True.
+        check_input : bool, default True
+            Check that X is a finite array (integers become float64). ``MLP``
+            passes False in its training loop, having checked its data once.
 
         Returns
         -------
@@ -523,12 +607,20 @@ class Dropout:
         ValueError
             If X holds NaN or infinity.
         """
-        X = check_array(X, where="Dropout.forward", name="X")
-        if X.dtype.kind != "f":
-            X = X.astype(np.float64)  # integer inputs would truncate the 1 / (1 - rate) scale
-        return self._forward(X, training=training)
+        if check_input:
+            X = check_array(X, where="Dropout.forward", name="X")
+            if X.dtype.kind != "f":
+                X = X.astype(np.float64)  # integer inputs would truncate the 1 / (1 - rate) scale
+        self._forwarded = True
+        if not training or self.rate == 0.0:
+            self._mask = None
+            return X
+        keep = self._generator.random(X.shape) >= self.rate  # (N, M) bool, drawn with NumPy on any device
+        scale = X.dtype.type(1.0 / (1.0 - self.rate))  # survivors grow so that the expected output is X
+        self._mask = array_module_of(X).asarray(keep * scale)  # (N, M), X's dtype
+        return X * self._mask  # (N, M)
 
-    def backward(self, dY, need_dX=True):
+    def backward(self, dY, need_dX=True, *, check_input=True):
         """Return ``dY * mask`` (``dY`` itself after an evaluation forward).
 
         Parameters
@@ -537,6 +629,8 @@ class Dropout:
             Gradient of the loss wrt this layer's outputs.
         need_dX : bool, default True
             Accepted for the same signature as ``Dense.backward``.
+        check_input : bool, default True
+            Check that dY has the shape of the last forward output.
 
         Returns
         -------
@@ -553,26 +647,15 @@ class Dropout:
             raise RuntimeError(
                 "Dropout.backward: no forward pass is stored; call forward(X) before backward(dY)."
             )
-        dY = check_array(dY, where="Dropout.backward", name="dY", finite=False)
-        if self._mask is not None and dY.shape != self._mask.shape:
-            raise ValueError(
-                f"Dropout.backward: expected dY of shape {self._mask.shape} (the forward output's); "
-                f"got shape {dY.shape}."
-            )
-        return self._backward(dY)
-
-    def _forward(self, X, training=False):
-        self._forwarded = True
-        if not training or self.rate == 0.0:
-            self._mask = None
-            return X
-        xp = array_module_of(X)
-        keep = self._generator.random(X.shape) >= self.rate  # (N, M) bool
-        scale = X.dtype.type(1.0 / (1.0 - self.rate))
-        self._mask = xp.asarray(keep * scale)  # (N, M), X's dtype
-        return X * self._mask  # (N, M)
-
-    def _backward(self, dY, need_dX=True):
+        if check_input:
+            dY = check_array(dY, where="Dropout.backward", name="dY", finite=False)
+            if self._mask is not None and dY.shape != self._mask.shape:
+                raise ValueError(
+                    f"Dropout.backward: expected dY of shape {self._mask.shape} (the forward output's); "
+                    f"got shape {dY.shape}."
+                )
         if self._mask is None:
             return dY
         return dY * self._mask  # (N, M)
+
+    _forward = forward  # the old name, kept until chapter 12 shows forward instead

@@ -3,20 +3,21 @@
 The network is a list of layers. The forward pass feeds each layer's output to
 the next; the backward pass walks the list in reverse, each layer turning the
 gradient of its outputs into the gradient of its inputs and filling its own
-``grads``::
+``grads``. Three public methods are the three steps, and ``fit`` adds the fourth,
+the optimizer's step::
 
-    A = X                               # (N, D)
-    for layer in layers:  A = layer.forward(A)
-    loss, dA = loss_and_gradient(A, y)  # dA: (N, C)
-    for layer in reversed(layers):  dA = layer.backward(dA)
+    logits = model.forward(X, training=True, logits=True)  # (N, C), Z of the output layer
+    loss, dlogits = model.loss_and_dlogits(logits, y)      # dlogits: (N, C)
+    model.backward(dlogits)                                 # every layer fills its grads
 
 A softmax output trained with cross-entropy (or a sigmoid output with binary
 cross-entropy) is handled as one fused step on the logits, whose gradient is
 simply ``(probs - Y) / N``: stable, and no softmax Jacobian is needed.
 
-``fit`` runs the same mini-batch loop as Keras and returns a history dict
-shaped like ``keras.callbacks.History.history``, so the same plotting code
-serves both tracks of the course.
+``fit`` runs the same mini-batch loop as Keras (one ``train_epoch`` of
+``course_pkg.numpy_nn.training`` per epoch) and returns a history dict shaped
+like ``keras.callbacks.History.history``, so the same plotting code serves both
+tracks of the course.
 
 The layers are named as ``course_pkg.keras_nn.builders.build_mlp`` names the
 layers of the same network (``"hidden_1"``, ``"dropout_1"``, ...,
@@ -44,10 +45,10 @@ from course_pkg._checks import (
 )
 from course_pkg.numpy_nn.activations import get_activation
 from course_pkg.numpy_nn.backend import to_numpy
-from course_pkg.numpy_nn.batching import minibatches
 from course_pkg.numpy_nn.layers import INITIALIZERS, Dense, Dropout
 from course_pkg.numpy_nn.losses import get_loss, sigmoid_binary_crossentropy, softmax_cross_entropy
 from course_pkg.numpy_nn.optimizers import get_optimizer
+from course_pkg.numpy_nn.training import NonFiniteLossError, train_epoch
 
 __all__ = ["MLP"]
 
@@ -366,6 +367,10 @@ class MLP:
         X = check_array(X, where=where, name="X", shape=(None, self.layer_sizes[0]), xp=self.xp)
         return X.astype(self.dtype, copy=False)
 
+    def _check_logits(self, logits, where, name="logits"):
+        shape = (None, self.layer_sizes[-1])
+        return check_array(logits, where=where, name=name, shape=shape, finite=False, xp=self.xp)
+
     def _check_y(self, y, X, where):
         """Validate targets against X and return them in the form the loss takes."""
         xp = self.xp
@@ -411,46 +416,9 @@ class MLP:
             )
         return y
 
-    # ------------------------------------------------------------------ forward and backward
+    # ------------------------------------------------------------------ forward, loss, backward
 
-    def _forward(self, X, training=False, logits=False):
-        A = X  # (N, D)
-        for layer in self.layers[:-1]:
-            A = layer._forward(A, training=training)  # (N, M) of this layer
-        return self.layers[-1]._forward(A, training=training, apply_activation=not logits)  # (N, C)
-
-    def _output_and_loss(self, X, y, training):
-        """Forward pass and loss; return (loss, gradient wrt the output layer's Z or A, output)."""
-        fused = self._fused
-        out = self._forward(X, training=training, logits=fused is not None)  # (N, C)
-        if not bool(self.xp.isfinite(out).all()):
-            return math.nan, None, out
-        if fused is not None:
-            loss, d_out = fused(out, y)  # d_out = dlogits: (N, C)
-        else:
-            loss_fn = get_loss(self.loss)
-            loss, d_out = loss_fn.value(y, out), loss_fn.grad(y, out)  # d_out: (N, K)
-        return loss, d_out, out
-
-    def _backward(self, d_out):
-        last = len(self.layers) - 1
-        out_layer = self.layers[last]
-        # Fused losses give dlogits, the gradient wrt Z, so the output activation is skipped.
-        backward = out_layer._backward_linear if self._fused is not None else out_layer._backward
-        dA = backward(d_out, need_dX=last > 0)  # (N, M) of the layer below
-        for i in range(last - 1, -1, -1):
-            dA = self.layers[i]._backward(dA, need_dX=i > 0)  # the first layer's dX is not needed
-
-    def _n_correct(self, out, y):
-        """Correct predictions in a batch (entries for multilabel); ``out`` are logits for CE losses."""
-        xp = self.xp
-        if self.loss in _CATEGORICAL:
-            labels = y if y.ndim == 1 else xp.argmax(y, axis=1)
-            return xp.count_nonzero(xp.argmax(out, axis=1) == labels)
-        # Sigmoid: p > 0.5 exactly when the logit is > 0 (Keras' binary_accuracy threshold).
-        return xp.count_nonzero((out > 0) == (y > 0.5))
-
-    def forward(self, X, training=False):
+    def forward(self, X, training=False, *, logits=False, check_input=True):
         """Return the network's output for a batch.
 
         Parameters
@@ -459,23 +427,156 @@ class MLP:
             Inputs, D = ``layer_sizes[0]``.
         training : bool, default False
             Apply dropout (training mode) or not (evaluation).
+        logits : bool, default False
+            Return the output layer's logits Z (before its activation), which
+            ``loss_and_dlogits`` takes, instead of the outputs.
+        check_input : bool, default True
+            Check X (2-D, ``layer_sizes[0]`` columns, finite) and cast it to the
+            model's dtype. ``train_epoch`` passes False when its data were
+            checked once before the loop.
 
         Returns
         -------
         ndarray of shape (N, C)
             Probabilities for a softmax or sigmoid output, raw values for a
-            linear output; in the model's array module (use ``predict`` for
-            NumPy results).
+            linear output (or the logits); in the model's array module (use
+            ``predict`` for NumPy results).
 
         Raises
         ------
         ValueError
             If X is not 2-D with ``layer_sizes[0]`` columns or is not finite.
         """
-        return self._forward(self._check_X(X, "MLP.forward"), training=training)
+        if check_input:
+            X = self._check_X(X, "MLP.forward")
+        A = X  # (N, D)
+        for layer in self.layers[:-1]:
+            A = layer.forward(A, training=training, check_input=False)  # (N, M) of this layer
+        if logits:
+            return self.layers[-1].linear_forward(A, check_input=False)  # (N, C)
+        return self.layers[-1].forward(A, check_input=False)  # (N, C)
+
+    def loss_and_dlogits(self, logits, y, *, check_input=True):
+        """Return the loss of a batch and its gradient with respect to the logits.
+
+        Parameters
+        ----------
+        logits : ndarray of shape (N, C)
+            The output layer's logits, ``forward(X, logits=True)``.
+        y : ndarray of shape (N,) or (N, C)
+            Targets, as for ``fit``.
+        check_input : bool, default True
+            Check the shapes of logits and y and the values of y.
+
+        Returns
+        -------
+        loss : float
+            The loss, averaged over the batch; NaN when the output holds NaN
+            or infinity (training diverged).
+        dlogits : ndarray of shape (N, C) or None
+            Gradient of the loss wrt the logits, what ``backward`` takes;
+            None when the loss is NaN for that reason.
+
+        Raises
+        ------
+        ValueError
+            For logits or targets of the wrong shape, or labels out of range.
+
+        Notes
+        -----
+        A softmax output with a cross-entropy (or a sigmoid output with binary
+        cross-entropy) is one fused step on the logits, whose gradient is
+        ``(probs - Y) / N``: stable, and no softmax Jacobian is needed. Other
+        losses are computed on the outputs ``A = activation(Z)`` and their
+        gradient is taken back through the activation.
+        """
+        if check_input:
+            logits = self._check_logits(logits, "MLP.loss_and_dlogits")
+            y = self._check_y(y, logits, "MLP.loss_and_dlogits")
+        activation = self.layers[-1].activation
+        fused = self._fused
+        out = logits if fused is not None else activation.forward(logits)  # (N, C)
+        if not bool(self.xp.isfinite(out).all()):
+            return math.nan, None  # diverged: every caller says so in its own words
+        if fused is not None:
+            return fused(logits, y)  # (loss, dlogits)
+        loss_fn = get_loss(self.loss)
+        return loss_fn.value(y, out), activation.backward(logits, loss_fn.grad(y, out))
+
+    def backward(self, dlogits, *, check_input=True):
+        """Back-propagate ``dlogits`` through every layer, last layer first; fill the ``grads``.
+
+        Parameters
+        ----------
+        dlogits : ndarray of shape (N, C)
+            Gradient of the loss wrt the logits of the last forward pass, as
+            returned by ``loss_and_dlogits``.
+        check_input : bool, default True
+            Check the shape of dlogits.
+
+        Raises
+        ------
+        RuntimeError
+            If no forward pass is stored.
+        ValueError
+            If dlogits does not have the shape of the last logits.
+        """
+        *hidden, output = self.layers
+        if check_input:
+            dlogits = self._check_logits(dlogits, "MLP.backward", name="dlogits")
+        # The output layer gets the gradient wrt its logits Z: its activation is already accounted for.
+        dA = output.linear_backward(dlogits, need_dX=bool(hidden), check_input=check_input)  # (N, M)
+        for i in range(len(hidden) - 1, -1, -1):
+            dA = hidden[i].backward(dA, need_dX=i > 0, check_input=False)  # the first layer needs no dX
+
+    _backward = backward  # the old name, kept until chapter 5 shows backward instead
+
+    def count_correct(self, logits, y, *, check_input=True):
+        """Count the correct predictions of a batch, for accuracy.
+
+        Parameters
+        ----------
+        logits : ndarray of shape (N, C)
+            The output layer's logits, ``forward(X, logits=True)``.
+        y : ndarray of shape (N,) or (N, C)
+            Targets, as for ``fit``.
+        check_input : bool, default True
+            Check the shapes of logits and y and the values of y.
+
+        Returns
+        -------
+        n_correct : int
+            Correct predictions.
+        n_predictions : int
+            Predictions made: N for a softmax output (one class per sample),
+            N * C for a sigmoid output (one 0/1 prediction per output unit).
+            The accuracy is ``n_correct / n_predictions``.
+
+        Raises
+        ------
+        ValueError
+            For a regression network (no classes to count), or invalid inputs.
+        """
+        where = "MLP.count_correct"
+        if not self.is_classifier:
+            raise ValueError(
+                f"{where}: expected a classifier (a cross-entropy loss); got loss={self.loss!r}. "
+                "Compare predict(X) with y yourself, e.g. with the mean absolute error."
+            )
+        if check_input:
+            logits = self._check_logits(logits, where)
+            y = self._check_y(y, logits, where)
+        xp = self.xp
+        if self.loss in _CATEGORICAL:
+            labels = y if y.ndim == 1 else xp.argmax(y, axis=1)
+            return int(xp.count_nonzero(xp.argmax(logits, axis=1) == labels)), logits.shape[0]
+        # Sigmoid: p > 0.5 exactly when the logit is > 0 (Keras' binary_accuracy threshold).
+        return int(xp.count_nonzero((logits > 0) == (y > 0.5))), logits.size
 
     def loss_and_grads(self, X, y, training=True) -> float:
         """Compute the loss on a batch and fill every layer's ``grads``.
+
+        ``forward`` (to the logits), ``loss_and_dlogits`` and ``backward`` in one call.
 
         Parameters
         ----------
@@ -497,24 +598,18 @@ class MLP:
         ValueError
             For inputs or targets of the wrong shape, labels out of range, or
             non-finite values (including a non-finite network output).
-
-        Notes
-        -----
-        With a fused loss (softmax + cross-entropy, sigmoid + binary
-        cross-entropy) the output layer receives ``dlogits`` directly;
-        otherwise ``loss.grad`` gives the gradient wrt the output, which the
-        output layer's activation backward turns into ``dZ``.
         """
         where = "MLP.loss_and_grads"
         X = self._check_X(X, where)
         y = self._check_y(y, X, where)
-        loss, d_out, _ = self._output_and_loss(X, y, training)
-        if d_out is None:
+        logits = self.forward(X, training=training, logits=True, check_input=False)
+        loss, dlogits = self.loss_and_dlogits(logits, y, check_input=False)
+        if dlogits is None:
             raise ValueError(
                 f"{where}: expected a finite network output; got NaN or infinity. "
                 f"{self._diagnose_nonfinite(X)}"
             )
-        self._backward(d_out)
+        self.backward(dlogits, check_input=False)
         return float(loss)
 
     # ------------------------------------------------------------------ training
@@ -536,7 +631,7 @@ class MLP:
             A = X
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for layer in self.layers:
-                    A = layer._forward(A)
+                    A = layer.forward(A, check_input=False)
                     if isinstance(layer, Dense) and not bool(xp.isfinite(A).all()):
                         largest = float(xp.abs(layer.params["W"]).max())
                         return (
@@ -561,6 +656,11 @@ class MLP:
         seed=None,
     ) -> dict:
         """Train with mini-batch gradient descent; return the per-epoch history.
+
+        Each epoch is one call of ``course_pkg.numpy_nn.training.train_epoch``, the
+        loop forward -> loss -> backward -> step over the mini-batches; ``fit`` checks
+        the data once, then adds validation, a progress bar, the history and a
+        diagnosis when training diverges.
 
         Parameters
         ----------
@@ -636,18 +736,7 @@ class MLP:
             if isinstance(layer, Dropout):
                 layer.reseed(gen)  # one stream for the whole run: reproducible from one seed
 
-        history = {"loss": []}
-        if self.is_classifier:
-            history["accuracy"] = []
-        if val is not None:
-            history["val_loss"] = []
-            if self.is_classifier:
-                history["val_accuracy"] = []
-
-        xp = self.xp
-        params, grads = self.params(), self.grads()
-        n = X.shape[0]
-        per_sample = 1 if (self.loss in _CATEGORICAL) else self.layer_sizes[-1]
+        history = {}  # filled in the order of each record: loss, accuracy, val_loss, val_accuracy
         epoch_iter = range(epochs)
         bar = None
         if verbose == 1:
@@ -659,28 +748,17 @@ class MLP:
             # precede that message with less helpful ones.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for epoch in epoch_iter:
-                    total_loss = 0.0
-                    correct = 0
-                    for batch, idx in enumerate(minibatches(n, batch_size, shuffle=shuffle, seed=gen)):
-                        if xp is not np:
-                            idx = xp.asarray(idx)
-                        Xb, yb = X[idx], y[idx]  # (B, D), (B,) or (B, C)
-                        loss, d_out, out = self._output_and_loss(Xb, yb, training=True)
-                        if d_out is None or not math.isfinite(loss):
-                            raise FloatingPointError(
-                                f"{where}: the loss became non-finite at epoch {epoch + 1}, "
-                                f"batch {batch + 1}. "
-                                f"{self._diagnose_nonfinite(Xb, getattr(opt, 'learning_rate', None))}"
-                            )
-                        self._backward(d_out)
-                        opt.step(params, grads)
-                        total_loss += loss * Xb.shape[0]
-                        if self.is_classifier:
-                            correct += self._n_correct(out, yb)
-                    record = {"loss": total_loss / n}
-                    if self.is_classifier:
-                        record["accuracy"] = int(correct) / (n * per_sample)
-                    if not all(bool(xp.isfinite(p).all()) for p in params.values()):
+                    try:
+                        record = train_epoch(
+                            self, X, y, opt, batch_size=batch_size, shuffle=shuffle, seed=gen,
+                            check_input=False,
+                        )
+                    except NonFiniteLossError as err:
+                        raise FloatingPointError(
+                            f"{where}: the loss became non-finite at epoch {epoch + 1}, batch {err.batch}. "
+                            f"{self._diagnose_nonfinite(err.X_batch, getattr(opt, 'learning_rate', None))}"
+                        ) from None
+                    if not all(bool(self.xp.isfinite(p).all()) for p in self.params().values()):
                         raise FloatingPointError(
                             f"{where}: after epoch {epoch + 1}: "
                             f"{self._diagnose_nonfinite(learning_rate=getattr(opt, 'learning_rate', None))}"
@@ -689,7 +767,7 @@ class MLP:
                         scores = self._evaluate(*val)
                         record.update({f"val_{k}": v for k, v in scores.items()})
                     for key, value in record.items():
-                        history[key].append(float(value))
+                        history.setdefault(key, []).append(float(value))
                     if bar is not None:
                         bar.set_postfix({k: f"{v:.4f}" for k, v in record.items()})
                     elif verbose == 2:
@@ -708,22 +786,22 @@ class MLP:
             yield slice(start, start + _EVAL_CHUNK)
 
     def _evaluate(self, X, y):
-        total_loss, correct = 0.0, 0
+        total_loss, correct, predictions = 0.0, 0, 0
         for rows in self._chunks(X):
-            loss, d_out, out = self._output_and_loss(X[rows], y[rows], training=False)
-            if d_out is None:
+            logits = self.forward(X[rows], logits=True, check_input=False)  # (n, C)
+            loss, dlogits = self.loss_and_dlogits(logits, y[rows], check_input=False)
+            if dlogits is None:
                 raise ValueError(
                     f"MLP.evaluate: expected a finite network output; got NaN or infinity. "
                     f"{self._diagnose_nonfinite(X[rows])}"
                 )
-            total_loss += loss * out.shape[0]
+            total_loss += loss * logits.shape[0]
             if self.is_classifier:
-                correct += int(self._n_correct(out, y[rows]))
-        n = max(X.shape[0], 1)
-        scores = {"loss": total_loss / n}
+                hits, made = self.count_correct(logits, y[rows], check_input=False)
+                correct, predictions = correct + hits, predictions + made
+        scores = {"loss": total_loss / max(X.shape[0], 1)}
         if self.is_classifier:
-            per_sample = 1 if self.loss in _CATEGORICAL else self.layer_sizes[-1]
-            scores["accuracy"] = correct / (n * per_sample)
+            scores["accuracy"] = correct / max(predictions, 1)
         return scores
 
     def evaluate(self, X, y) -> dict:
@@ -779,7 +857,7 @@ class MLP:
 
     def _predict_raw(self, X):
         xp = self.xp
-        outs = [self._forward(X[rows]) for rows in self._chunks(X)]
+        outs = [self.forward(X[rows], check_input=False) for rows in self._chunks(X)]
         out = xp.concatenate(outs) if outs else xp.zeros((0, self.layer_sizes[-1]), dtype=self.dtype)
         return to_numpy(out)
 

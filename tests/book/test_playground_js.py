@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -33,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_pkg import data
+from course_pkg import data, settings
 from course_pkg.numpy_nn import MLP, SGD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +69,7 @@ def start_chromium():
 @pytest.fixture(scope="module")
 def browser():
     if not (CHROMIUM and CHROMEDRIVER):
-        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
+        if settings.require_browser():
             pytest.fail("COURSE_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
         pytest.skip("headless Chromium not found: install Debian's chromium and chromium-driver "
                     "(make test does this when it runs as root)")
@@ -150,7 +149,7 @@ def numpy_track_step(layer_sizes, activation, weights, X, y, learning_rate, l2, 
         hidden.append(A)
     probs = net.forward(X)  # (N, C)
     params = net.params()
-    kernels = [key for key in params if key.endswith(".W")]
+    kernels = [key for key in params if key.endswith("/W")]  # "hidden_1/W", ..., "output/W"
     loss = net.loss_and_grads(X, y) + l2 * sum(float(np.sum(params[key] ** 2)) for key in kernels)
     grads = net.grads()
     for key in kernels:
@@ -263,10 +262,10 @@ def test_the_page_refuses_a_batch_that_does_not_fit(harness):
 @pytest.mark.parametrize(
     ("name", "js_call", "reference"),
     [
-        ("xor", "makeXor(8, 0, rng)", lambda: data.make_xor(8, noise=0.0, rng=0)),
-        ("moons", "makeMoons(21, 0, rng)", lambda: data.make_moons(21, noise=0.0, rng=0)),
-        ("circles", "makeCircles(21, 0, 0.5, rng)", lambda: data.make_circles(21, noise=0.0, factor=0.5, rng=0)),
-        ("spiral", "makeSpiral(31, 3, 0, rng)", lambda: data.make_spiral(31, n_classes=3, noise=0.0, rng=0)),
+        ("xor", "makeXor(8, 0, rng)", lambda: data.make_xor(8, noise=0.0, seed=0)),
+        ("moons", "makeMoons(21, 0, rng)", lambda: data.make_moons(21, noise=0.0, seed=0)),
+        ("circles", "makeCircles(21, 0, 0.5, rng)", lambda: data.make_circles(21, noise=0.0, factor=0.5, seed=0)),
+        ("spiral", "makeSpiral(31, 3, 0, rng)", lambda: data.make_spiral(31, n_classes=3, noise=0.0, seed=0)),
     ],
 )
 def test_data_sets_follow_the_python_recipes(harness, name, js_call, reference):
@@ -283,11 +282,11 @@ def test_data_sets_follow_the_python_recipes(harness, name, js_call, reference):
 
 def test_playground_data_sets_have_the_python_playgrounds_sizes_and_are_standardised(harness):
     python_gallery = {  # the parameters of book/part1/playground.ipynb's DATASETS
-        "xor": data.make_xor(200, noise=0.15, rng=0),
-        "circles": data.make_circles(200, noise=0.1, rng=0),
-        "moons": data.make_moons(200, noise=0.15, rng=0),
-        "spiral": data.make_spiral(300, n_classes=3, noise=0.2, rng=0),
-        "blobs": data.make_blobs(200, centers=3, cluster_std=1.0, rng=0),
+        "xor": data.make_xor(200, noise=0.15, seed=0),
+        "circles": data.make_circles(200, noise=0.1, seed=0),
+        "moons": data.make_moons(200, noise=0.15, seed=0),
+        "spiral": data.make_spiral(300, n_classes=3, noise=0.2, seed=0),
+        "blobs": data.make_blobs(200, centers=3, cluster_std=1.0, seed=0),
     }
     for name, (X_ref, y_ref) in python_gallery.items():
         got = harness.execute_script("return nnPlayground.nn.loadDataset(arguments[0]);", name)
@@ -538,11 +537,11 @@ def test_playground_trains_on_a_page_built_with_the_directive(browser, mini_site
     url, httpd = serve(mini_site)
     try:
         open_page(browser, url + "with_playground.html")
-        settings = browser.execute_script("return nnPlayground.instances[0].settings")
+        page_settings = browser.execute_script("return nnPlayground.instances[0].settings")
         problems = playground_problems(browser, url + "with_playground.html", width=1280)
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert settings == {"dataset": "spiral", "hiddenLayers": 2, "units": 8, "activation": "relu",
+    assert page_settings == {"dataset": "spiral", "hiddenLayers": 2, "units": 8, "activation": "relu",
                         "learningRate": 0.03, "batchSize": 32, "l2": 0.001, "seed": 3}  # the directive's options
     assert not problems, "\n".join(problems)

@@ -282,7 +282,8 @@ def worker_command(index, ports, out):
     return [
         sys.executable,
         "-m",
-        "course_pkg.keras_nn.multiworker",
+        "course_pkg",
+        "multiworker",
         "--worker-index",
         str(index),
         "--ports",

@@ -96,17 +96,71 @@ def test_step_activations_pass_no_gradient_to_inputs(rng, activation):
 
 
 def test_gradient_check_catches_a_wrong_backward(rng):
-    """The check itself must fail on a plausible bug: dW without the transpose-free X.T product."""
+    """The check itself must fail on a plausible bug: dW divided by the batch size once too often."""
 
     class Buggy(Dense):
-        def _backward_linear(self, dZ, need_dX=True):
-            dX = super()._backward_linear(dZ, need_dX)
+        def linear_backward(self, dZ, need_dX=True, *, check_input=True):
+            dX = super().linear_backward(dZ, need_dX, check_input=check_input)
             self.grads["W"][...] = self.grads["W"] / dZ.shape[0]  # a spurious 1/N
             return dX
 
     layer = Buggy(3, 2, "tanh", seed=rng, dtype="float64")
     errors = check_layer(layer, rng.normal(size=(4, 3)), seed=rng, raise_on_failure=False)
     assert errors["W"] > 1e-2 and errors["dX"] < 1e-7
+
+
+def test_gradient_check_catches_a_backward_that_skips_the_activation(rng):
+    """Chapter 5's bug, written through the public methods: backward without the activation's derivative."""
+
+    class Forgetful(Dense):
+        def backward(self, dY, need_dX=True, *, check_input=True):
+            return self.linear_backward(dY, need_dX=need_dX, check_input=check_input)  # BUG: no sigmoid'(Z)
+
+    errors = check_layer(Forgetful(5, 3, "sigmoid", seed=rng, dtype="float64"), rng.normal(size=(4, 5)),
+                         seed=rng, raise_on_failure=False)
+    assert min(errors.values()) > 1e-2
+    linear = Forgetful(5, 3, "linear", seed=rng, dtype="float64")  # nothing to forget without an activation
+    assert max(check_layer(linear, rng.normal(size=(4, 5)), seed=rng).values()) < 1e-7
+
+
+def test_dense_is_its_linear_pass_then_its_activation(rng):
+    layer = Dense(4, 3, "tanh", seed=rng, dtype="float64")
+    layer.params["b"][...] = rng.normal(size=3)
+    X, dY = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    W, b = layer.params["W"], layer.params["b"]
+    Z = layer.linear_forward(X)
+    np.testing.assert_array_equal(Z, X @ W + b)
+    dX_linear = layer.linear_backward(dY)  # dY taken as dZ: the three dense formulas
+    np.testing.assert_allclose(dX_linear, dY @ W.T)
+    np.testing.assert_allclose(layer.grads["W"], X.T @ dY)
+    np.testing.assert_allclose(layer.grads["b"], dY.sum(axis=0))
+    np.testing.assert_array_equal(layer.forward(X), np.tanh(Z))
+    dX = layer.backward(dY)
+    dZ = dY * (1 - np.tanh(Z) ** 2)
+    np.testing.assert_allclose(dX, dZ @ W.T)
+    np.testing.assert_allclose(layer.grads["W"], X.T @ dZ)
+    assert layer.linear_backward(dY, need_dX=False) is None
+
+
+def test_check_input_false_skips_only_the_checks(rng):
+    """What a network passes inside its training loop: the same numbers, no validation."""
+    layer = Dense(4, 3, "relu", seed=0)
+    X = rng.normal(size=(6, 4)).astype(np.float32)
+    checked = layer.forward(X)
+    np.testing.assert_array_equal(layer.forward(X, check_input=False), checked)
+    dY = rng.normal(size=(6, 3)).astype(np.float32)
+    np.testing.assert_array_equal(layer.backward(dY, check_input=False), layer.backward(dY))
+    with pytest.raises(ValueError, match="Dense.forward: expected finite values in X"):
+        layer.forward(np.full((6, 4), np.nan, dtype=np.float32))
+    assert np.isnan(layer.forward(np.full((6, 4), np.nan, dtype=np.float32), check_input=False)).all()
+    with pytest.raises(ValueError, match=r"Dense.linear_forward: expected X of shape \(N, 4\)"):
+        layer.linear_forward(np.ones((2, 5)))
+    with pytest.raises(ValueError, match=r"Dense.linear_backward: expected dZ of shape \(6, 3\); got shape \(2, 4\)"):
+        layer.linear_backward(np.ones((2, 4)))
+    drop = Dropout(0.5, seed=0)
+    with pytest.raises(ValueError, match="Dropout.forward: expected finite values in X"):
+        drop.forward(np.array([[np.inf]]))
+    assert drop.forward(np.array([[np.inf]]), check_input=False)[0, 0] == np.inf
 
 
 def test_dense_forward_backward_values(rng):

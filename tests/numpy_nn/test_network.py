@@ -378,32 +378,148 @@ def test_default_optimizer_is_adam_with_keras_defaults(rng):
         np.testing.assert_array_equal(ours, theirs)
 
 
-def test_every_sample_once_per_epoch_with_the_partial_last_batch(rng, monkeypatch):
+class RecordingMLP(MLP):
+    """An MLP that records, through its public methods, what training feeds it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen, self.batch_losses = [], []
+
+    def forward(self, X, training=False, **options):
+        if training:
+            self.seen.append(np.array(X[:, 0]))
+        return super().forward(X, training=training, **options)
+
+    def loss_and_dlogits(self, logits, y, **options):
+        loss, dlogits = super().loss_and_dlogits(logits, y, **options)
+        self.batch_losses.append((loss, len(y)))
+        return loss, dlogits
+
+
+def test_every_sample_once_per_epoch_with_the_partial_last_batch(rng):
     X = np.column_stack([np.arange(10.0), rng.normal(size=10)])  # column 0 identifies the sample
     y = rng.integers(0, 3, 10)
-    model = MLP([2, 4, 3], "tanh", seed=0, dtype="float64")
-    seen, batch_losses = [], []
-    original = model._output_and_loss
-
-    def spy(Xb, yb, training):
-        result = original(Xb, yb, training)
-        if training:
-            seen.append(Xb[:, 0].copy())
-            batch_losses.append((result[0], len(Xb)))
-        return result
-
-    monkeypatch.setattr(model, "_output_and_loss", spy)
+    model = RecordingMLP([2, 4, 3], "tanh", seed=0, dtype="float64")
     opt = SGD(learning_rate=0.1)
     history = model.fit(X, y, epochs=2, batch_size=4, optimizer=opt, verbose=0)
+    seen = model.seen
     assert [len(s) for s in seen] == [4, 4, 2, 4, 4, 2]
     for epoch in (0, 1):
         np.testing.assert_array_equal(np.sort(np.concatenate(seen[3 * epoch : 3 * epoch + 3])), np.arange(10.0))
     assert not np.array_equal(np.concatenate(seen[:3]), np.concatenate(seen[3:]))  # a new order each epoch
     assert opt.t == 6  # one optimizer step per batch, the partial one included
     # The epoch loss is the size-weighted mean of the batch losses, not their plain mean.
-    first = batch_losses[:3]
+    first = model.batch_losses[:3]
     assert history["loss"][0] == pytest.approx(sum(loss * n for loss, n in first) / 10, rel=1e-12)
     assert history["loss"][0] != pytest.approx(np.mean([loss for loss, _ in first]), rel=1e-9)
+
+
+# --------------------------------------------------------------------------- the public training steps
+
+
+@pytest.mark.parametrize(
+    "sizes, output, loss",
+    [
+        ([4, 6, 3], "softmax", None),
+        ([4, 5, 2], "sigmoid", None),
+        ([4, 5, 2], "tanh", "mse"),
+        ([4, 3], "linear", "huber"),
+    ],
+)
+def test_forward_loss_backward_are_loss_and_grads_in_three_steps(rng, sizes, output, loss):
+    model = MLP(sizes, "tanh", output, loss, seed=0, dtype="float64")
+    X, y = rng.normal(size=(7, sizes[0])), _targets(rng, model.loss, 7, sizes[-1])
+    if model.loss == "categorical_crossentropy":
+        y = y.argmax(axis=1)
+    expected = model.loss_and_grads(X, y)
+    grads = {k: g.copy() for k, g in model.grads().items()}
+
+    logits = model.forward(X, training=True, logits=True)
+    np.testing.assert_allclose(model.layers[-1].activation.forward(logits), model.forward(X), rtol=1e-12)
+    loss_value, dlogits = model.loss_and_dlogits(logits, y)
+    assert dlogits.shape == logits.shape and float(loss_value) == expected
+    for g in model.grads().values():
+        g[...] = np.nan  # backward must overwrite every gradient
+    assert model.backward(dlogits) is None
+    for key, g in model.grads().items():
+        np.testing.assert_array_equal(g, grads[key])
+
+
+def test_dlogits_is_the_numeric_gradient_of_the_loss_wrt_the_logits(rng):
+    model = MLP([3, 4, 2], "tanh", "tanh", "mse", seed=0, dtype="float64")  # unfused: through tanh
+    y = rng.normal(size=(5, 2))
+    logits = rng.normal(size=(5, 2))
+    _, dlogits = model.loss_and_dlogits(logits, y)
+    numeric = numeric_grad(lambda z: model.loss_and_dlogits(z, y)[0], logits.copy())
+    np.testing.assert_allclose(dlogits, numeric, rtol=1e-7, atol=1e-10)
+
+
+def test_non_finite_output_gives_a_nan_loss_and_no_gradient():
+    model = MLP([2, 3], seed=0)
+    loss, dlogits = model.loss_and_dlogits(np.array([[np.inf, 0.0, 1.0]]), np.array([0]))
+    assert math.isnan(loss) and dlogits is None
+
+
+def test_count_correct(rng):
+    softmax = MLP([2, 3], seed=0)
+    logits = np.array([[2.0, 1.0, 0.0], [0.0, 1.0, 5.0], [3.0, 0.0, 0.0]])
+    assert softmax.count_correct(logits, np.array([0, 2, 1])) == (2, 3)
+    assert softmax.count_correct(logits, np.eye(3)[[0, 2, 1]]) == (2, 3)  # one-hot rows
+    multilabel = MLP([2, 2], output_activation="sigmoid", seed=0)
+    assert multilabel.count_correct(np.array([[1.0, -1.0], [-2.0, 0.5]]), np.array([[1, 1], [0, 1]])) == (3, 4)
+    with pytest.raises(ValueError, match=r"MLP\.count_correct: expected a classifier .*got loss='mse'"):
+        MLP([2, 1], output_activation="linear").count_correct(np.zeros((1, 1)), np.zeros(1))
+    with pytest.raises(ValueError, match=r"MLP\.count_correct: expected logits of shape \(N, 3\)"):
+        softmax.count_correct(np.zeros((3, 2)), np.array([0, 1, 2]))
+
+
+def test_the_training_steps_check_their_inputs(rng):
+    model = MLP([3, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=r"MLP\.forward: expected X of shape \(N, 3\)"):
+        model.forward(np.ones((2, 4)), logits=True)
+    logits = model.forward(np.ones((2, 3)), logits=True)
+    with pytest.raises(ValueError, match=r"MLP\.loss_and_dlogits: expected logits of shape \(N, 2\)"):
+        model.loss_and_dlogits(np.ones((2, 3)), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"MLP\.loss_and_dlogits: expected .*labels"):
+        model.loss_and_dlogits(logits, np.array([0, 5]))
+    with pytest.raises(ValueError, match=r"MLP\.backward: expected dlogits of shape \(N, 2\)"):
+        model.backward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"expected dZ of shape \(2, 2\); got shape \(4, 2\)"):
+        model.backward(np.ones((4, 2)))  # not the rows of the last forward pass
+
+
+def test_train_epoch_is_one_epoch_of_fit(rng):
+    from course_pkg.numpy_nn.training import train_epoch
+
+    X, y = rng.normal(size=(50, 4)), rng.integers(0, 3, 50)
+    fitted, stepped = MLP([4, 6, 3], seed=0), MLP([4, 6, 3], seed=0)
+    history = fitted.fit(X, y, epochs=2, batch_size=8, optimizer=SGD(learning_rate=0.1), verbose=0, seed=5)
+    gen, opt = np.random.default_rng(5), SGD(learning_rate=0.1)
+    records = [train_epoch(stepped, X, y, opt, batch_size=8, seed=gen) for _ in range(2)]
+    assert [r["loss"] for r in records] == history["loss"]
+    assert [r["accuracy"] for r in records] == history["accuracy"]
+    for ours, theirs in zip(stepped.get_weights(), fitted.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
+    assert opt.t == 2 * 7  # 50 samples in batches of 8: 6 full and 1 partial per epoch
+
+
+def test_train_epoch_errors(rng):
+    from course_pkg.numpy_nn.training import NonFiniteLossError, train_epoch
+
+    model = MLP([4, 6, 3], seed=0)
+    X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
+    with pytest.raises(TypeError, match=r"train_epoch: expected an optimizer object with step.*got str 'adam'"):
+        train_epoch(model, X, y, "adam")
+    with pytest.raises(ValueError, match=r"train_epoch: expected y with one row per row of X \(20\); got 10 rows"):
+        train_epoch(model, X, y[:10], SGD())
+    with pytest.raises(ValueError, match=r"MLP\.forward: expected X of shape \(N, 4\)"):
+        train_epoch(model, X[:, :3], y, SGD())  # each batch goes through the model's own checks
+    with pytest.raises(ValueError, match=r"MLP\.loss_and_dlogits: .*labels"):
+        train_epoch(model, X, y + 3, SGD())
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(NonFiniteLossError) as info:
+        train_epoch(model, X * 1e30, y, SGD(learning_rate=1e30), batch_size=4)
+    assert isinstance(info.value, FloatingPointError) and info.value.batch >= 1
+    assert info.value.X_batch.shape == (4, 4) and "smaller learning rate" in str(info.value)
 
 
 def test_get_weights_set_weights_round_trip(rng):

@@ -19,7 +19,7 @@ def newer_static_files(static_dirs, out_static: Path) -> list[Path]:
     for static_dir in static_dirs:
         static_dir = Path(static_dir)
         for source in static_dir.rglob("*"):
-            if not source.is_file() or source.name.startswith("."):
+            if not source.is_file() or source.name.startswith(".") or source.name.endswith("_t"):
                 continue
             copy = out_static / source.relative_to(static_dir)
             if not copy.is_file() or not filecmp.cmp(source, copy, shallow=False):
@@ -30,7 +30,10 @@ def newer_static_files(static_dirs, out_static: Path) -> list[Path]:
 def _reread_root_if_static_changed(app, env, added, changed, removed):
     if app.builder.format != "html" or not Path(app.outdir, "_static").is_dir():
         return []  # a first build copies everything anyway
-    static_dirs = [Path(app.confdir, entry) for entry in app.config.html_static_path]
+    # The book's own static folders (relative entries): extensions add theirs as absolute paths, and
+    # some of those hold templates ("*.js_t") that Sphinx renders, so they never compare equal.
+    static_dirs = [Path(app.confdir, entry) for entry in app.config.html_static_path
+                   if not Path(entry).is_absolute()]
     if newer_static_files(static_dirs, Path(app.outdir, "_static")):
         return [app.config.root_doc]
     return []

@@ -10,7 +10,9 @@ from the same folder:
 - ``output/chtml``: the typeset math, with its web fonts;
 - ``a11y/assistive-mml``: the hidden MathML copy that screen readers read.
 
-Sphinx itself loads MathJax only on the pages that contain math.
+MathJax is loaded only on pages that contain math themselves. (Sphinx also counts the math of the pages
+a page lists in its table of contents, so the title page, whose toctree is the whole book, loaded MathJax
+for nothing.)
 """
 
 MATHJAX_PATH = "mathjax/startup.js"
@@ -27,6 +29,22 @@ def _use_components(app, config):
     config.mathjax3_config = mathjax3
 
 
+def _only_where_math_is(app, pagename, templatename, context, doctree):
+    """Drop MathJax and its configuration from a page that has no math of its own."""
+    if app.env.get_domain("math").data["has_equations"].get(pagename, False):
+        return
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    scripts[:] = [
+        script for script in scripts
+        if not str(getattr(script, "filename", "") or "").endswith(MATHJAX_PATH)
+        and not getattr(script, "attributes", {}).get("body", "").startswith("window.MathJax")
+    ]
+
+
 def setup(app):
     app.connect("config-inited", _use_components, priority=900)
+    # After sphinx.ext.mathjax has added its scripts to the page (priority 500).
+    app.connect("html-page-context", _only_where_math_is, priority=800)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,7 +10,9 @@ Two kinds of dead weight come with the theme and Jupyter Book's default extensio
   the copy in ``_build``. "Uses" is checked the safe way round: a component stays if any page has an
   element with one of its classes, if any script other than Bootstrap's own names one of them, or if
   a page switches the component on through ``data-bs-toggle``; a rule goes only when every selector in
-  it needs an element of a removed component.
+  it needs an element of a removed component. Likewise the rules made only of single-class selectors
+  (Bootstrap's utilities: ``.mt-sm-3``, ``.order-xl-last`` …) whose classes no page and no script,
+  Bootstrap's included, names anywhere.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ _CLASS = re.compile(r"\.(-?[A-Za-z_][A-Za-z0-9_-]*)")
 _CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"')
 _TOGGLE_ATTRIBUTE = re.compile(r'data-bs-toggle="([a-z]+)"')
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
+_SINGLE_CLASS = re.compile(r"\.-?[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _belongs(class_name: str, component: str) -> bool:
@@ -86,16 +89,41 @@ def drop_component_rules(css: str, components) -> str:
     return _RULE.sub(keep, css)
 
 
-def unused_components(html_texts, script_texts) -> list[str]:
-    """The ``BOOTSTRAP_COMPONENTS`` that no page, no script and no ``data-bs-toggle`` uses."""
+def drop_unused_class_rules(css: str, used: set[str]) -> str:
+    """The stylesheet without the rules whose selectors are all one class each, none of them in ``used``.
+
+    Examples
+    --------
+    >>> drop_unused_class_rules(".mt-1{a:b}.mt-2,.mt-3{c:d}.x .mt-1{e:f}", {"mt-3"})
+    '.mt-2,.mt-3{c:d}.x .mt-1{e:f}'
+    """
+    if not isinstance(css, str):
+        raise TypeError(f"drop_unused_class_rules: expected the stylesheet as a str; got {type(css).__name__}")
+
+    def keep(match: re.Match) -> str:
+        selectors = [s.strip() for s in match.group(1).split(",")]
+        if all(_SINGLE_CLASS.fullmatch(s) for s in selectors) and not any(s[1:] in used for s in selectors):
+            return ""
+        return match.group(0)
+
+    return _RULE.sub(keep, css)
+
+
+def used_class_names(html_texts, script_texts) -> set[str]:
+    """Every class a page's elements carry and every word any script contains."""
     used: set[str] = set()
-    toggled: set[str] = set()
     for text in html_texts:
         for classes in _CLASS_ATTRIBUTE.findall(text):
             used.update(classes.split())
-        toggled.update(_TOGGLE_ATTRIBUTE.findall(text))
     for text in script_texts:
         used.update(_WORD.findall(text))
+    return used
+
+
+def unused_components(html_texts: list[str], script_texts: list[str]) -> list[str]:
+    """The ``BOOTSTRAP_COMPONENTS`` that no page, no script and no ``data-bs-toggle`` uses."""
+    used = used_class_names(html_texts, script_texts)
+    toggled = {name for text in html_texts for name in _TOGGLE_ATTRIBUTE.findall(text)}
     return [c for c in BOOTSTRAP_COMPONENTS
             if _TOGGLED.get(c) not in toggled and not any(_belongs(name, c) for name in used)]
 
@@ -119,17 +147,17 @@ def _slim_theme_css(app, exception) -> None:
     if not css_path.is_file():
         return
     static = outdir / "_static"
-    scripts = [p for p in static.rglob("*.js")
-               if "mathjax" not in p.relative_to(static).parts
-               and p.name not in ("bootstrap.js", "fontawesome.js")]
-    unused = unused_components(
-        (p.read_text(encoding="utf-8", errors="replace") for p in outdir.rglob("*.html")),
-        (p.read_text(encoding="utf-8", errors="replace") for p in scripts))
+    scripts = {p: p.read_text(encoding="utf-8", errors="replace") for p in static.rglob("*.js")
+               if "mathjax" not in p.relative_to(static).parts and p.name != "fontawesome.js"}
+    pages = [p.read_text(encoding="utf-8", errors="replace") for p in outdir.rglob("*.html")]
+    # Components: Bootstrap's own script names them all, so it does not count as a user here.
+    unused = unused_components(pages, [text for path, text in scripts.items() if path.name != "bootstrap.js"])
     css = css_path.read_text(encoding="utf-8")
     slim = drop_component_rules(css, unused)
+    slim = drop_unused_class_rules(slim, used_class_names(pages, list(scripts.values())))
     css_path.write_text(slim, encoding="utf-8")
-    logger.info(f"unused_assets: {len(css) - len(slim)} bytes of unused Bootstrap components "
-                f"({', '.join(unused)}) dropped from {THEME_CSS.name}")
+    logger.info(f"unused_assets: {len(css) - len(slim)} bytes of {THEME_CSS.name} unused "
+                f"(components: {', '.join(unused)}; and single-class rules no page or script names)")
 
 
 def setup(app):

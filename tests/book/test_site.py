@@ -28,6 +28,8 @@ from urllib.parse import quote, urldefrag, urljoin, urlparse
 import pytest
 import yaml
 
+from course_pkg import settings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import site_browser  # noqa: E402  (the helper module beside this file)
 from site_browser import CHROMEDRIVER, CHROMIUM, DESKTOP, PHONE, ROOT, toc_files  # noqa: E402
@@ -38,7 +40,7 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 REPORT = FAST_BUILD / "page-weights.txt"
 # The command that publishes the learners' assignment notebooks the book links to (what `make downloads`
 # runs); kept here, in one place.
-RELEASE_COMMAND = [sys.executable, "-m", "course_pkg.grading.pipeline", "release", "--no-check"]
+RELEASE_COMMAND = [sys.executable, "-m", "course_grader", "release", "--no-check"]
 # Page weight targets, bytes a first visit downloads (uncompressed).
 MEDIAN_PAGE_BYTES = 1_500_000
 MAX_PAGE_BYTES = 3_000_000
@@ -162,7 +164,7 @@ def server(built_site):
 @pytest.fixture(scope="session")
 def browser():
     if not (CHROMIUM and CHROMEDRIVER):
-        if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
+        if settings.require_browser():
             pytest.fail("COURSE_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
         pytest.skip("headless Chromium not found: install Debian's chromium and chromium-driver "
                     "(make test does this when it runs as root)")

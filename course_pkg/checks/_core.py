@@ -46,6 +46,12 @@ __all__ = [
     "close",
     "is_whole_number",
     "describe",
+    "arguments",
+    "reference_named",
+    "changed_in_place",
+    "returned_array",
+    "returned_tuple",
+    "keyword_problem",
 ]
 
 
@@ -217,7 +223,9 @@ def _problem(part: Part, case: Case, got: Any, expected: Any) -> str | None:
         if kind == "GradingTimeout":
             return f"{text}: an endless loop, or far too slow for this input?"
         if kind == "NameError" and error.get("undefined") == part.target:
-            return f"{part.target} is not defined. Run the cell that defines it, and keep the name {part.target}."
+            # A value such as GATES = {...} is undefined in a blank notebook, whose cell raised first.
+            return (f"{part.target} is not defined: its cell did not run to the end, or it is not written yet "
+                    f"(it raises NotImplementedError). Write it, run its cell, and keep the name {part.target}.")
         hint = part.on_error(case, error) if part.on_error is not None else None
         return hint or f"your code raised {kind}: {text}"
     try:
@@ -333,6 +341,100 @@ def is_whole_number(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return isinstance(value, int) or (math.isfinite(value) and float(value).is_integer())
+
+
+def arguments(*args, **kwargs) -> dict:
+    """The inputs of :func:`course_pkg.checks.probes.call`: ``{"args": [...], "kwargs": {...}}``.
+
+    >>> arguments(1, [2, 3], h=0.5)
+    {'args': [1, [2, 3]], 'kwargs': {'h': 0.5}}
+    """
+    return {"args": list(args), "kwargs": kwargs}
+
+
+def reference_named(module: str, name: str) -> Any:
+    """The course's ``module.name`` (``"course_pkg.numpy_nn"``, ``"softmax"``), imported only now.
+
+    Parts call it from their ``reference`` (``functools.partial(reference_named, module, name)``),
+    so importing a checks module never imports a reference, nor TensorFlow.
+    """
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def changed_in_place(got: dict) -> str | None:
+    """The message for a function that changed one of its arguments in place, else None.
+
+    ``got`` is a result of :func:`course_pkg.checks.probes.call`, whose ``changed`` lists the
+    positions of the arguments that changed.
+    """
+    if got.get("changed"):
+        position = got["changed"][0] + 1
+        return (
+            f"it changed its argument number {position} in place. The caller still needs that array: "
+            "compute into a new array (e.g. w = w + step instead of w += step)."
+        )
+    return None
+
+
+def returned_array(got: dict, what: str) -> tuple[np.ndarray | None, str | None]:
+    """What a :func:`~course_pkg.checks.probes.call` returned, as a numeric array.
+
+    Returns ``(array, None)``, or ``(None, message)`` when the function changed an argument in
+    place (see :func:`changed_in_place`) or returned something that is not numbers (see
+    :func:`as_number_array`).
+    """
+    problem = changed_in_place(got)
+    if problem:
+        return None, problem
+    return as_number_array(got.get("returned"), what)
+
+
+def returned_tuple(got: dict, names: Sequence[str]) -> tuple[list | None, str | None]:
+    """What a :func:`~course_pkg.checks.probes.call` returned, as the items of a tuple.
+
+    Returns ``(items, None)``, or ``(None, message)`` when the function changed an argument in
+    place or did not return a tuple (or list) of ``len(names)`` items.
+
+    >>> returned_tuple({"returned": (1, 2), "changed": []}, ("loss", "grads"))
+    ([1, 2], None)
+    >>> returned_tuple({"returned": 1.5, "changed": []}, ("loss", "grads"))[1]
+    'it must return the pair (loss, grads); it returned a float.'
+    """
+    problem = changed_in_place(got)
+    if problem:
+        return None, problem
+    value = got.get("returned")
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        what = {2: "pair", 3: "triple"}.get(len(names), "tuple")
+        return None, f"it must return the {what} ({', '.join(names)}); it returned {describe(value)}."
+    return list(value), None
+
+
+def keyword_problem(error: dict, names: Sequence[str]) -> str | None:
+    """Explain a TypeError about a keyword the assignment asks for (``learning_rate``, ``seed`` ...).
+
+    Parameters
+    ----------
+    error : dict
+        ``{"type": ..., "message": ...}`` as a probe reports an exception.
+    names : sequence of str
+        The keywords the learner's function or class must take.
+
+    Returns
+    -------
+    str or None
+        A message naming the keyword, or None when the error is about something else.
+    """
+    if error.get("type") != "TypeError":
+        return None
+    text = str(error.get("message", ""))
+    for name in names:
+        if f"'{name}'" in text and "keyword" in text:
+            return (f"it does not take the keyword argument {name}=. Name the parameter {name}, exactly as "
+                    "the notebook's signature shows (the course and Keras 3 use these names).")
+    return None
 
 
 # --------------------------------------------------------------------------- the formative runner

@@ -51,6 +51,8 @@ __all__ = [
     "changed_in_place",
     "returned_array",
     "returned_tuple",
+    "returned_arrays",
+    "elementwise_judge",
     "keyword_problem",
 ]
 
@@ -410,6 +412,54 @@ def returned_tuple(got: dict, names: Sequence[str]) -> tuple[list | None, str | 
         what = {2: "pair", 3: "triple"}.get(len(names), "tuple")
         return None, f"it must return the {what} ({', '.join(names)}); it returned {describe(value)}."
     return list(value), None
+
+
+def returned_arrays(got: dict, names: Sequence[str]) -> tuple[list | None, str | None]:
+    """Like :func:`returned_tuple`, with every item read as a numeric array (lists accepted)."""
+    items, problem = returned_tuple(got, names)
+    if problem:
+        return None, problem
+    arrays = []
+    for name, item in zip(names, items):
+        array, problem = as_number_array(item, name)
+        if problem:
+            return None, problem
+        arrays.append(array)
+    return arrays, None
+
+
+def elementwise_judge(what: str, misconceptions: Sequence = (), *, shape_hint: str = "") -> Callable:
+    """A judge for a function of one array ``z`` (a step, an activation, a derivative).
+
+    Parameters
+    ----------
+    what : str
+        What the function returns, for messages ("the derivative").
+    misconceptions : sequence of (callable, str)
+        ``(wrong, message)`` pairs: when the learner's wrong result equals ``wrong(z)`` (``z`` as
+        float64), the judge says ``message``.
+    shape_hint : str, optional
+        Added to a message about a wrong shape.
+
+    Returns
+    -------
+    callable
+        ``judge(case, got, expected)`` for a part whose probe is a call with ``z`` first.
+    """
+
+    def judge(case: Case, got: dict, expected: dict) -> str | None:
+        value, problem = returned_array(got, what)
+        if problem:
+            return problem
+        z = np.asarray(case.inputs["args"][0], dtype=np.float64)
+        want = expected["returned"]
+        if value.shape == np.shape(want) and not close(value, want):
+            for wrong, message in misconceptions:
+                if close(value, wrong(z)):
+                    return message
+        return compare_arrays(value, want, what, shape_hint=shape_hint)
+
+    return judge
 
 
 def keyword_problem(error: dict, names: Sequence[str]) -> str | None:

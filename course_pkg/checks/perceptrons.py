@@ -27,9 +27,11 @@ from course_pkg.checks._core import (
     close,
     compare_arrays,
     describe,
+    elementwise_judge,
     keyword_problem,
     reference_named,
     returned_array,
+    returned_arrays,
     returned_tuple,
     run_check,
 )
@@ -109,18 +111,10 @@ def _heaviside_cases(rng: np.random.Generator, repeats: int) -> list[Case]:
     return cases
 
 
-def _judge_heaviside(case: Case, got: dict, expected: dict) -> str | None:
-    value, problem = returned_array(got, "the step")
-    if problem:
-        return problem
-    z = np.asarray(case.inputs["args"][0], dtype=float)
-    want = expected["returned"]
-    if value.shape == want.shape and not close(value, want):
-        if np.any(z == 0) and np.all(value[z == 0] == 0) and close(value[z != 0], want[z != 0]):
-            return "heaviside(0) must be 1: the unit fires when z >= 0 (you compared z > 0)."
-        if close(value, np.sign(z)):
-            return "that is the sign function (-1/0/+1); the Heaviside step gives 0 or 1."
-    return compare_arrays(value, want, "the step", shape_hint="The step keeps the shape of z.")
+_judge_heaviside = elementwise_judge("the step", [
+    (lambda z: (z > 0).astype(float), "heaviside(0) must be 1: the unit fires when z >= 0 (you compared z > 0)."),
+    (np.sign, "that is the sign function (-1/0/+1); the Heaviside step gives 0 or 1."),
+], shape_hint="The step keeps the shape of z.")
 
 
 HEAVISIDE = Part(
@@ -243,15 +237,10 @@ def _update_reference():
 
 
 def _judge_update(case: Case, got: dict, expected: dict) -> str | None:
-    value, problem = returned_tuple(got, ("w_new", "b_new"))
+    value, problem = returned_arrays(got, ("w_new", "b_new"))
     if problem:
         return problem
-    w_new, problem = as_number_array(value[0], "w_new")
-    if problem:
-        return problem
-    b_new, problem = as_number_array(value[1], "b_new")
-    if problem:
-        return problem
+    w_new, b_new = value
     w, b, x, _ = (np.asarray(v, dtype=float) for v in case.inputs["args"])
     learning_rate = case.inputs["kwargs"].get("learning_rate", 1.0)
     w_want, b_want = (np.asarray(v, dtype=float) for v in expected["returned"])

@@ -30,7 +30,7 @@ from course_pkg.checks._core import Case, CheckFailed, Part, Verdict, evaluate, 
 __all__ = ["CheckFailed", "Case", "Part", "Verdict", "evaluate", "run_check", "ASSIGNMENTS", "parts_of"]
 
 # Assignments whose checks live here (the others are still in course_pkg.grading).
-ASSIGNMENTS = ("perceptrons", "forward_pass", "backprop")
+ASSIGNMENTS = ("perceptrons", "forward_pass", "backprop", "optimizers")
 
 
 def parts_of(assignment: str) -> tuple:

@@ -303,12 +303,15 @@ def as_number_array(value: Any, what: str) -> tuple[np.ndarray | None, str | Non
     return array, None
 
 
-def compare_arrays(got: np.ndarray, expected: np.ndarray, what: str, *, shape_hint: str = "") -> str | None:
+def compare_arrays(got: np.ndarray, expected: np.ndarray, what: str, *, shape_hint: str = "",
+                   precision=None) -> str | None:
     """None when ``got`` matches ``expected`` in shape and values, else a message.
 
-    The tolerance follows ``got``'s dtype (see :func:`tolerance`). The message
-    gives the learner's shape and the size of the largest difference; it
-    never shows expected values.
+    The tolerance follows ``got``'s dtype (see :func:`tolerance`), or ``precision``
+    when given: the dtype the learner computed in, when that is narrower than the
+    result's (an optimizer that keeps its state in float32 updates float64
+    parameters at float32 precision). The message gives the learner's shape and
+    the size of the largest difference; it never shows expected values.
     """
     expected = np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape:
@@ -318,7 +321,7 @@ def compare_arrays(got: np.ndarray, expected: np.ndarray, what: str, *, shape_hi
     if not np.all(np.isfinite(got64)) and np.all(np.isfinite(expected)):
         bad = int(np.count_nonzero(~np.isfinite(got64)))
         return f"{what} contains {bad} NaN or infinite value(s). Something overflowed or divided by zero."
-    rtol, atol = tolerance(got.dtype)
+    rtol, atol = tolerance(got.dtype if precision is None else precision)
     if np.allclose(got64, expected, rtol=rtol, atol=atol, equal_nan=True):
         return None
     diff = np.abs(got64 - expected)

@@ -16,8 +16,9 @@ imports TensorFlow):
     The one reader of every ``COURSE_*`` environment variable (``fast_mode()`` and the others).
 ``course_pkg.book``
     Helpers the book's notebooks share (``budget(full=..., fast=...)``).
-``course_pkg.grading``
-    Checks used by the assignments' tests.
+``course_pkg.checks``
+    The checks learners run in their assignment notebooks (visible cases and their messages; the
+    instructor's grader, a separate package, adds the hidden ones).
 
 **One vocabulary, two dialects.** The two tracks say the same things with the same words, so that code, error messages and the
 assignments read alike. Shapes use N (batch), D (features), M (units), C (classes or outputs).
@@ -68,9 +69,9 @@ from course_pkg.settings import fast_mode
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "fast_mode", "settings", "book", "numpy_nn", "keras_nn", "data", "plotting", "grading"]
+__all__ = ["__version__", "fast_mode", "settings", "book", "numpy_nn", "keras_nn", "data", "plotting", "checks"]
 
-_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "grading"}
+_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "checks"}
 
 
 def __getattr__(name: str):

@@ -27,6 +27,8 @@ never show an expected value, nor an input of a hidden case.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -517,7 +519,8 @@ def run_check(part: Part, obj: Any) -> None:
     cases = part.visible_cases()
     reference = part.reference()
     got = [probes.run(part.probe, obj, case.inputs) for case in cases]
-    expected = [probes.run(part.probe, reference, case.inputs) for case in cases]
+    with contextlib.redirect_stdout(io.StringIO()):  # what the reference prints is not the learner's output
+        expected = [probes.run(part.probe, reference, case.inputs) for case in cases]
     verdict = evaluate(part, cases, got, expected)
     used = probes.reference_used_by(obj)
     if used is not None:

@@ -107,8 +107,8 @@ def _judge_minibatches(case: Case, got: dict, expected: dict) -> str | None:
                         f"{describe(batch)}.")
         order = np.concatenate(batches) if batches else np.zeros(0, dtype=int)
         if order.size < n and np.unique(order).size == order.size:
-            return (f"the {which} epoch uses {order.size} of the {n} samples. Keep the last, shorter batch: "
-                    "every sample once per epoch.")
+            return (f"the {which} epoch leaves samples out. Keep the last, shorter batch: every sample once per "
+                    "epoch.")
         if not np.array_equal(np.sort(order), np.arange(n)):
             return (f"the batches of the {which} epoch are not a permutation of 0..n_samples-1: some samples "
                     "repeat or are missing. Draw one permutation per epoch and slice it, instead of sampling "
@@ -116,8 +116,9 @@ def _judge_minibatches(case: Case, got: dict, expected: dict) -> str | None:
         sizes = [len(b) for b in batches]
         want = [len(b) for b in expected["epochs"][0]]
         if sizes != want:
-            return (f"the batch sizes are {sizes[:6]}{'...' if len(sizes) > 6 else ''}; cut the order into "
-                    "consecutive slices of batch_size (the last one shorter).")
+            shown = "" if case.hidden else f" ({sizes[:6]}{'...' if len(sizes) > 6 else ''})"
+            return (f"the batch sizes are wrong{shown}: cut the order into consecutive slices of batch_size (the "
+                    "last one shorter).")
         orders.append(order)
     first, second = orders
     in_order = np.arange(n)

@@ -19,9 +19,8 @@ imports TensorFlow):
 ``course_pkg.book``
     Helpers the book's notebooks share (``budget(full=..., fast=...)``).
 ``course_pkg.checks``
-    Checks learners run in their assignment notebooks: visible cases, clear messages.
-``course_pkg.grading``
-    The assignments' checks not yet moved to ``course_pkg.checks``.
+    The checks learners run in their assignment notebooks (visible cases and their messages; the
+    instructor's grader, a separate package, adds the hidden ones).
 
 **One vocabulary, two dialects.** The two tracks say the same things with the same words, so that code, error messages and the
 assignments read alike. Shapes use N (batch), D (features), M (units), C (classes or outputs).
@@ -72,7 +71,7 @@ from course_pkg.settings import fast_mode
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "diagrams", "checks", "grading"}
+_SUBMODULES = {"book", "numpy_nn", "keras_nn", "data", "plotting", "diagrams", "checks"}
 
 __all__ = ["__version__", "fast_mode", "settings", *sorted(_SUBMODULES)]
 

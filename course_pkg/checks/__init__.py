@@ -18,7 +18,11 @@ reference only when it runs.
 
 Building blocks (see :mod:`course_pkg.checks._core`, :mod:`~course_pkg.checks.probes`,
 :mod:`~course_pkg.checks.wire`): :class:`Case`, :class:`Part`, :class:`Verdict`,
-:func:`evaluate`, :func:`run_check`.
+:func:`evaluate`, :func:`run_check`. The Keras assignments' probes describe models as data with
+:mod:`~course_pkg.checks.keras_probes`.
+
+Assignments (``ASSIGNMENTS``), in the course's order: ``perceptrons``, ``forward_pass``,
+``backprop``, ``optimizers``, ``keras_models``, ``keras_training``.
 """
 
 from __future__ import annotations
@@ -27,10 +31,16 @@ import importlib
 
 from course_pkg.checks._core import Case, CheckFailed, Part, Verdict, evaluate, run_check
 
-__all__ = ["CheckFailed", "Case", "Part", "Verdict", "evaluate", "run_check", "ASSIGNMENTS", "parts_of"]
+__all__ = ["CheckFailed", "Case", "Part", "Verdict", "evaluate", "run_check", "ASSIGNMENTS", "SANDBOX_IMPORTABLE",
+           "parts_of"]
 
-# Assignments whose checks live here (the others are still in course_pkg.grading).
-ASSIGNMENTS = ("forward_pass",)
+ASSIGNMENTS = ("perceptrons", "forward_pass", "backprop", "optimizers", "keras_models", "keras_training")
+
+# Modules of the reference packages that stay importable while a notebook is graded, although their
+# packages are replaced by stubs there: the Keras probes describe a learner's model with them
+# (keras_probes.describe_model). They read models and hold no reference solution; compare imports
+# only inspection of the masked packages, and inspection none.
+SANDBOX_IMPORTABLE = ("course_pkg.keras_nn.inspection", "course_pkg.keras_nn.compare")
 
 
 def parts_of(assignment: str) -> tuple:
@@ -44,7 +54,7 @@ def parts_of(assignment: str) -> tuple:
     if assignment not in ASSIGNMENTS:
         raise ValueError(
             f"parts_of: expected one of {', '.join(ASSIGNMENTS)}; got {assignment!r}. "
-            "Its checks may still live in course_pkg.grading."
+            "Name an assignment of the course (the folder under assignments/source)."
         )
     return importlib.import_module(f"{__name__}.{assignment}").PARTS
 

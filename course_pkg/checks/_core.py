@@ -27,6 +27,8 @@ never show an expected value, nor an input of a hidden case.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -46,6 +48,14 @@ __all__ = [
     "close",
     "is_whole_number",
     "describe",
+    "arguments",
+    "reference_named",
+    "changed_in_place",
+    "returned_array",
+    "returned_tuple",
+    "returned_arrays",
+    "elementwise_judge",
+    "keyword_problem",
 ]
 
 
@@ -217,7 +227,9 @@ def _problem(part: Part, case: Case, got: Any, expected: Any) -> str | None:
         if kind == "GradingTimeout":
             return f"{text}: an endless loop, or far too slow for this input?"
         if kind == "NameError" and error.get("undefined") == part.target:
-            return f"{part.target} is not defined. Run the cell that defines it, and keep the name {part.target}."
+            # A value such as GATES = {...} is undefined in a blank notebook, whose cell raised first.
+            return (f"{part.target} is not defined: its cell did not run to the end, or it is not written yet "
+                    f"(it raises NotImplementedError). Write it, run its cell, and keep the name {part.target}.")
         hint = part.on_error(case, error) if part.on_error is not None else None
         return hint or f"your code raised {kind}: {text}"
     try:
@@ -293,12 +305,15 @@ def as_number_array(value: Any, what: str) -> tuple[np.ndarray | None, str | Non
     return array, None
 
 
-def compare_arrays(got: np.ndarray, expected: np.ndarray, what: str, *, shape_hint: str = "") -> str | None:
+def compare_arrays(got: np.ndarray, expected: np.ndarray, what: str, *, shape_hint: str = "",
+                   precision=None) -> str | None:
     """None when ``got`` matches ``expected`` in shape and values, else a message.
 
-    The tolerance follows ``got``'s dtype (see :func:`tolerance`). The message
-    gives the learner's shape and the size of the largest difference; it
-    never shows expected values.
+    The tolerance follows ``got``'s dtype (see :func:`tolerance`), or ``precision``
+    when given: the dtype the learner computed in, when that is narrower than the
+    result's (an optimizer that keeps its state in float32 updates float64
+    parameters at float32 precision). The message gives the learner's shape and
+    the size of the largest difference; it never shows expected values.
     """
     expected = np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape:
@@ -308,7 +323,7 @@ def compare_arrays(got: np.ndarray, expected: np.ndarray, what: str, *, shape_hi
     if not np.all(np.isfinite(got64)) and np.all(np.isfinite(expected)):
         bad = int(np.count_nonzero(~np.isfinite(got64)))
         return f"{what} contains {bad} NaN or infinite value(s). Something overflowed or divided by zero."
-    rtol, atol = tolerance(got.dtype)
+    rtol, atol = tolerance(got.dtype if precision is None else precision)
     if np.allclose(got64, expected, rtol=rtol, atol=atol, equal_nan=True):
         return None
     diff = np.abs(got64 - expected)
@@ -333,6 +348,148 @@ def is_whole_number(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return isinstance(value, int) or (math.isfinite(value) and float(value).is_integer())
+
+
+def arguments(*args, **kwargs) -> dict:
+    """The inputs of :func:`course_pkg.checks.probes.call`: ``{"args": [...], "kwargs": {...}}``.
+
+    >>> arguments(1, [2, 3], h=0.5)
+    {'args': [1, [2, 3]], 'kwargs': {'h': 0.5}}
+    """
+    return {"args": list(args), "kwargs": kwargs}
+
+
+def reference_named(module: str, name: str) -> Any:
+    """The course's ``module.name`` (``"course_pkg.numpy_nn"``, ``"softmax"``), imported only now.
+
+    Parts call it from their ``reference`` (``functools.partial(reference_named, module, name)``),
+    so importing a checks module never imports a reference, nor TensorFlow.
+    """
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def changed_in_place(got: dict) -> str | None:
+    """The message for a function that changed one of its arguments in place, else None.
+
+    ``got`` is a result of :func:`course_pkg.checks.probes.call`, whose ``changed`` lists the
+    positions of the arguments that changed.
+    """
+    if got.get("changed"):
+        position = got["changed"][0] + 1
+        return (
+            f"it changed its argument number {position} in place. The caller still needs that array: "
+            "compute into a new array (e.g. w = w + step instead of w += step)."
+        )
+    return None
+
+
+def returned_array(got: dict, what: str) -> tuple[np.ndarray | None, str | None]:
+    """What a :func:`~course_pkg.checks.probes.call` returned, as a numeric array.
+
+    Returns ``(array, None)``, or ``(None, message)`` when the function changed an argument in
+    place (see :func:`changed_in_place`) or returned something that is not numbers (see
+    :func:`as_number_array`).
+    """
+    problem = changed_in_place(got)
+    if problem:
+        return None, problem
+    return as_number_array(got.get("returned"), what)
+
+
+def returned_tuple(got: dict, names: Sequence[str]) -> tuple[list | None, str | None]:
+    """What a :func:`~course_pkg.checks.probes.call` returned, as the items of a tuple.
+
+    Returns ``(items, None)``, or ``(None, message)`` when the function changed an argument in
+    place or did not return a tuple (or list) of ``len(names)`` items.
+
+    >>> returned_tuple({"returned": (1, 2), "changed": []}, ("loss", "grads"))
+    ([1, 2], None)
+    >>> returned_tuple({"returned": 1.5, "changed": []}, ("loss", "grads"))[1]
+    'it must return the pair (loss, grads); it returned a float.'
+    """
+    problem = changed_in_place(got)
+    if problem:
+        return None, problem
+    value = got.get("returned")
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        what = {2: "pair", 3: "triple"}.get(len(names), "tuple")
+        return None, f"it must return the {what} ({', '.join(names)}); it returned {describe(value)}."
+    return list(value), None
+
+
+def returned_arrays(got: dict, names: Sequence[str]) -> tuple[list | None, str | None]:
+    """Like :func:`returned_tuple`, with every item read as a numeric array (lists accepted)."""
+    items, problem = returned_tuple(got, names)
+    if problem:
+        return None, problem
+    arrays = []
+    for name, item in zip(names, items):
+        array, problem = as_number_array(item, name)
+        if problem:
+            return None, problem
+        arrays.append(array)
+    return arrays, None
+
+
+def elementwise_judge(what: str, misconceptions: Sequence = (), *, shape_hint: str = "") -> Callable:
+    """A judge for a function of one array ``z`` (a step, an activation, a derivative).
+
+    Parameters
+    ----------
+    what : str
+        What the function returns, for messages ("the derivative").
+    misconceptions : sequence of (callable, str)
+        ``(wrong, message)`` pairs: when the learner's wrong result equals ``wrong(z)`` (``z`` as
+        float64), the judge says ``message``.
+    shape_hint : str, optional
+        Added to a message about a wrong shape.
+
+    Returns
+    -------
+    callable
+        ``judge(case, got, expected)`` for a part whose probe is a call with ``z`` first.
+    """
+
+    def judge(case: Case, got: dict, expected: dict) -> str | None:
+        value, problem = returned_array(got, what)
+        if problem:
+            return problem
+        z = np.asarray(case.inputs["args"][0], dtype=np.float64)
+        want = expected["returned"]
+        if value.shape == np.shape(want) and not close(value, want):
+            for wrong, message in misconceptions:
+                if close(value, wrong(z)):
+                    return message
+        return compare_arrays(value, want, what, shape_hint=shape_hint)
+
+    return judge
+
+
+def keyword_problem(error: dict, names: Sequence[str]) -> str | None:
+    """Explain a TypeError about a keyword the assignment asks for (``learning_rate``, ``seed`` ...).
+
+    Parameters
+    ----------
+    error : dict
+        ``{"type": ..., "message": ...}`` as a probe reports an exception.
+    names : sequence of str
+        The keywords the learner's function or class must take.
+
+    Returns
+    -------
+    str or None
+        A message naming the keyword, or None when the error is about something else.
+    """
+    if error.get("type") != "TypeError":
+        return None
+    text = str(error.get("message", ""))
+    for name in names:
+        if f"'{name}'" in text and "keyword" in text:
+            return (f"it does not take the keyword argument {name}=. Name the parameter {name}, exactly as "
+                    "the notebook's signature shows (the course and Keras 3 use these names).")
+    return None
 
 
 # --------------------------------------------------------------------------- the formative runner
@@ -362,7 +519,8 @@ def run_check(part: Part, obj: Any) -> None:
     cases = part.visible_cases()
     reference = part.reference()
     got = [probes.run(part.probe, obj, case.inputs) for case in cases]
-    expected = [probes.run(part.probe, reference, case.inputs) for case in cases]
+    with contextlib.redirect_stdout(io.StringIO()):  # what the reference prints is not the learner's output
+        expected = [probes.run(part.probe, reference, case.inputs) for case in cases]
     verdict = evaluate(part, cases, got, expected)
     used = probes.reference_used_by(obj)
     if used is not None:

@@ -250,10 +250,10 @@ def test_whole_numbers_accept_integral_floats_but_not_bools():
     [
         ("from course_pkg.checks import forward_pass, probes, wire",
          ("course_pkg.numpy_nn", "course_pkg.keras_nn", "tensorflow", "keras", "nbgrader", "course_grader")),
-        ("from course_pkg.grading import perceptrons, backprop, optimizers, keras_models, keras_training",
-         ("tensorflow", "keras", "nbgrader", "course_grader")),
+        ("from course_pkg.checks import perceptrons, backprop, optimizers, keras_models, keras_training, keras_probes",
+         ("course_pkg.numpy_nn", "course_pkg.keras_nn", "tensorflow", "keras", "nbgrader", "course_grader")),
     ],
-    ids=["checks", "old-checks"],
+    ids=["checks", "other-assignments"],
 )
 def test_importing_the_checks_stays_light(imports, forbidden):
     code = f"import sys\n{imports}\nbad = [m for m in sys.modules if m.startswith({forbidden!r})]\n" \

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import http.client
 import os
 import re
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -247,6 +244,11 @@ def download_mnist(
 
 def _stream(url: str, out, progress: bool, where: str, fix: str) -> tuple[str, int, int | None]:
     """Copy ``url`` into the open file ``out``; return (SHA-256, bytes received, bytes announced)."""
+    # Imported on use: the HTTP machinery is a third of `import course_pkg.data`, and most runs never download.
+    import http.client  # noqa: PLC0415
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
     digest = hashlib.sha256()
     received = 0
     try:

@@ -4,7 +4,7 @@ The theme's download button serves ``_sources/<chapter>.ipynb``, which Sphinx co
 repository: a notebook without outputs, with the book's hidden assertion cells, and with MyST markup
 (``{exercise}``, ``{solution}``, ``:::{warning}``, ``{py:func}`` ...) that a plain Jupyter shows as raw
 text, solutions included. After the build, this extension replaces each of those copies with a
-*learner version* made from the executed notebook MyST-NB wrote (``jupyter_execute/``):
+*learner version* made from the executed notebook (MyST-NB's execution cache, or ``jupyter_execute/``):
 
 - the outputs the site shows (a ``remove-output`` cell loses its outputs, a ``remove-stderr`` cell its
   error stream, as on the page);
@@ -260,24 +260,49 @@ def _doc_resolver(app, docname: str):
     return resolve
 
 
+def executed_notebook(app, docname: str) -> dict | None:
+    """The executed notebook of ``docname`` as JSON, or None when there is none.
+
+    With ``execute_notebooks: cache`` (the course's setting) the outputs live in MyST-NB's jupyter-cache:
+    the copy MyST-NB writes to ``jupyter_execute/`` then holds the cells without them (it merges the
+    cached outputs into a notebook of its own). So the cache is asked first, as MyST-NB asks it, with the
+    repository's notebook; other modes leave the executed notebook in ``jupyter_execute/``.
+    """
+    import nbformat  # noqa: PLC0415 - MyST-NB's dependency; only needed once the build is done
+
+    source = Path(app.env.doc2path(docname))
+    config = getattr(app.env, "mystnb_config", None)
+    if config is not None and config.execution_mode == "cache" and config.execution_cache_path:
+        from jupyter_cache import get_cache  # noqa: PLC0415
+
+        notebook = nbformat.read(str(source), as_version=4)
+        try:
+            _, merged = get_cache(config.execution_cache_path).merge_match_into_notebook(notebook)
+        except KeyError:
+            merged = None  # not executed (an error, or excluded): fall through to what MyST-NB wrote
+        if merged is not None:
+            return json.loads(nbformat.writes(merged))
+    written = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    return json.loads(written.read_text(encoding="utf-8")) if written.is_file() else None
+
+
 def write_learner_downloads(app, exception) -> None:
     """Replace each executed notebook's ``_sources`` copy with its learner version."""
     if exception is not None or app.builder.format != "html" or not app.config.html_copy_source:
         return
     from exercise_numbers import chapter_label  # noqa: PLC0415 - the sibling extension's numbering rule
 
-    executed_dir = Path(app.outdir).parent / "jupyter_execute"
     written = 0
     for docname in sorted(app.env.found_docs):
         if not app.env.doc2path(docname).endswith(".ipynb"):
             continue
-        executed = executed_dir / f"{docname}.ipynb"
-        if not executed.is_file():
-            logger.warning(f"learner_downloads: no executed notebook for {docname} at {executed}; its download "
-                           "keeps the repository's copy.")
+        executed = executed_notebook(app, docname)
+        if executed is None:
+            logger.warning(f"learner_downloads: no executed copy of {docname} (execution cache or "
+                           "jupyter_execute/); its download keeps the repository's copy.")
             continue
         title = app.env.titles.get(docname)
-        learner = learner_notebook(json.loads(executed.read_text(encoding="utf-8")),
+        learner = learner_notebook(executed,
                                    chapter_label=chapter_label(title.astext()) if title is not None else (),
                                    resolve_doc=_doc_resolver(app, docname))
         target = Path(app.outdir) / "_sources" / download_name(app, docname)

@@ -1,7 +1,7 @@
 """The chapter a reader downloads (``book/_ext/learner_downloads.py``), and the repository in pages (``course_repository.py``).
 
-A tiny book built in a few seconds with the two extensions: one executed chapter notebook (its
-outputs stored, so nothing needs a kernel) holding what the real chapters hold: the set-up cell, a
+A tiny book built in a few seconds with the two extensions, executing like the real book (MyST-NB's
+cache mode): one chapter notebook holding what the real chapters hold: the set-up cell, a
 hidden assertion cell, an exercise with a solution, a callout, a cell whose stderr the site hides,
 API references; and a page with an install command. The site test proves the same on the real book.
 """
@@ -30,7 +30,7 @@ import sys
 sys.path.insert(0, {str(EXT)!r})
 extensions = ["myst_nb", "sphinx_exercise", "exercise_numbers", "course_repository", "learner_downloads"]
 myst_enable_extensions = ["colon_fence", "dollarmath", "substitution"]
-nb_execution_mode = "off"
+nb_execution_mode = "cache"   # the book's setting: outputs come from the execution cache
 numfig = True
 html_theme = "sphinx_book_theme"
 html_theme_options = {{"repository_url": {REPOSITORY!r}, "repository_branch": "work",
@@ -63,8 +63,8 @@ def _markdown(text):
     return {"cell_type": "markdown", "metadata": {}, "source": text}
 
 
-def _code(source, outputs=(), tags=()):
-    cell = {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": list(outputs), "source": source}
+def _code(source, tags=()):
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
     if tags:
         cell["metadata"]["tags"] = list(tags)
     return cell
@@ -74,22 +74,24 @@ def _stream(name, text):
     return {"output_type": "stream", "name": name, "text": text}
 
 
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg=="
+
+
 def chapter() -> dict:
+    """A chapter without outputs, as in the repository: the build executes it (in this interpreter's kernel)."""
     cells = [
         _markdown("# 5. A chapter with everything\n\n:::{admonition} Learning goals\n- read *this*\n:::"),
         _code(SETUP, tags=setup_cells.SETUP_TAGS),
-        _code("print(6 * 7)", [_stream("stdout", "42\n")]),
+        _code("print(6 * 7)"),
         _code("assert 6 * 7 == 42", tags=["remove-cell"]),
-        _code("noisy()", [_stream("stderr", "a warning the site hides\n"), _stream("stdout", "kept\n")],
-              tags=["remove-stderr"]),
+        _code("import sys\nprint('a warning the site hides', file=sys.stderr)\nprint('kept')", tags=["remove-stderr"]),
         _markdown(":::{warning} `lr=` is gone\nWrite `learning_rate=`.\n:::\n\n(target-label)=\n"
                   "See {py:func}`course_pkg.data.load_mnist` and {py:class}`~course_pkg.numpy_nn.MLP`."),
         _markdown("## Exercises\n\n````{exercise}\n:label: ex-first\n\nCompute $6 \\times 7$.\n````\n\n"
                   "````{solution} ex-first\n:class: dropdown\n\nIt is 42:\n\n```python\nprint(6 * 7)\n```\n````"),
         _markdown("````{exercise}\n:label: ex-second\n\nAnd $7 \\times 6$?\n````\n\n"
                   "````{solution} ex-second\n:class: dropdown\n\nThe same, 42.\n````"),
-        _code("draw()", [{"output_type": "display_data", "metadata": {},
-                          "data": {"text/plain": "<Figure>", "image/png": "iVBORw0KGgo="}}]),
+        _code(f"from IPython.display import display\ndisplay({{'image/png': {PNG!r}, 'text/plain': '<Figure>'}}, raw=True)"),
     ]
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
@@ -134,8 +136,10 @@ def _streams(cell) -> list[tuple[str, str]]:
 def test_download_keeps_the_outputs_the_site_shows(download):
     code = {_text(c): c for c in download["cells"] if c["cell_type"] == "code"}
     assert _streams(code["print(6 * 7)"]) == [("stdout", "42\n")]
-    assert "".join(code["draw()"]["outputs"][0]["data"]["image/png"]).strip() == "iVBORw0KGgo="
-    assert _streams(code["noisy()"]) == [("stdout", "kept\n")], "stderr is hidden on the site"
+    (figure,) = [c for source, c in code.items() if "display(" in source]
+    assert "".join(figure["outputs"][0]["data"]["image/png"]).strip() == PNG
+    (noisy,) = [c for source, c in code.items() if "kept" in source]
+    assert _streams(noisy) == [("stdout", "kept\n")], "stderr is hidden on the site"
 
 
 def test_download_drops_hidden_checks_but_keeps_the_setup_cell(download):

@@ -8,6 +8,9 @@
 #   make doctor     check this machine's setup (versions, data, GPU) and say how to fix problems
 #   make install-gpu  install the GPU variant (CUDA TensorFlow + CuPy) into .venv
 #   make lock       re-resolve requirements.in into the pinned requirements.txt
+#   make dist       build course_pkg's sdist and wheel into dist/ (what learners pip install)
+#   make setup-cells  write every notebook's set-up cell and the README's install commands from _config.yml
+#   make wheelhouse   fill _build/wheelhouse with the wheels a fresh install needs (the install tests run offline)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -22,8 +25,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 ifneq ($(wildcard ../shared/data/mnist.npz),)
 export COURSE_DATA_DIR ?= $(abspath ../shared/data)
 endif
+# Nothing the Makefile runs downloads data (the book build, the tests, the benchmarks): course_pkg's
+# load_mnist only downloads where a learner runs it. Package installs (pip) are not data downloads.
+export COURSE_OFFLINE := 1
 
-.PHONY: venv browser sandbox downloads book book-fast test bench doctor install-gpu lock clean release selftest
+.PHONY: venv browser sandbox downloads book book-fast test bench doctor install-gpu lock clean release selftest \
+        dist setup-cells wheelhouse
 
 venv: $(STAMP)
 
@@ -48,13 +55,36 @@ $(DOWNLOADS_STAMP): $(STAMP) assignments/nbgrader_config.py $(wildcard assignmen
 	$(BIN)/python -m course_grader release --no-check --publish-to $(DOWNLOADS) >/dev/null
 	touch $@
 
-book: $(STAMP) downloads
+book: $(STAMP) setup-cells downloads
 	$(BIN)/jupyter-book build .
 
 # Fast mode builds into _build/fast with a cache of its own: the execution cache is keyed by code, not
 # by COURSE_FAST, so sharing it would put fast-mode outputs into the published site.
-book-fast: $(STAMP) downloads
+book-fast: $(STAMP) setup-cells downloads
 	COURSE_FAST=1 $(BIN)/jupyter-book build . --path-output _build/fast
+
+# Every chapter and assignment notebook starts with a set-up cell that installs course_pkg where it is
+# missing (Colab, Binder, a plain Jupyter) from repository.url in _config.yml; the README's install
+# commands come from the same setting. A fork changes that one setting and runs `make book`.
+# Rewrites only what disagrees, so an up-to-date notebook keeps its execution cache.
+setup-cells: $(STAMP)
+	$(BIN)/python tools/setup_cells.py
+
+# course_pkg as learners install it: an sdist, and a wheel built from that sdist (offline, with the
+# setuptools of .venv).
+dist: $(STAMP)
+	$(BIN)/python tools/build_dist.py dist
+
+# The wheels a fresh install of course_pkg[notebook] and Binder's requirements need, at the versions of
+# requirements.txt, so that the install tests (tests/install) build a clean virtualenv with no network.
+# Filled from the package index (about 450 MB), again only when the pins or the extras change. Without
+# access to the index it says so and the install tests skip, saying why; the rest of `make test` runs.
+WHEELHOUSE := _build/wheelhouse
+wheelhouse: $(WHEELHOUSE)/.complete
+$(WHEELHOUSE)/.complete: $(STAMP) requirements.txt pyproject.toml
+	@if $(BIN)/python -m pip download --quiet --dest $(WHEELHOUSE) -c requirements.txt \
+	  "setuptools>=68" wheel ".[notebook,keras-cpu]"; then touch $@; \
+	else echo "note: could not fill $(WHEELHOUSE) from the package index: the install tests (tests/install) will skip"; fi
 
 # Instructor steps (see the instructor guide): release = generate + validate (creates the instructor
 # secret outside the repository if missing); selftest = grade the solution, the blank release and the
@@ -65,7 +95,7 @@ release: $(STAMP) sandbox
 selftest: $(STAMP) sandbox
 	$(BIN)/python -m course_grader selftest
 
-test: $(STAMP) browser sandbox
+test: $(STAMP) browser sandbox wheelhouse
 	COURSE_FAST=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The site tests drive Debian's headless Chromium. Install it when missing and we may (root + apt);
@@ -114,4 +144,4 @@ lock:
 	mv requirements.lock.tmp requirements.txt
 
 clean:
-	rm -rf _build .pytest_cache
+	rm -rf _build .pytest_cache dist

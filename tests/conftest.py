@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from course_pkg.numpy_nn import backend
+
+# No test downloads anything: course_pkg's downloads (load_mnist with no local copy) are off for the
+# whole session and every process it starts (notebook kernels, book builds), however it was started.
+# The download tests switch them back on, one test at a time, against a server on the loopback address.
+os.environ["COURSE_OFFLINE"] = "1"
 
 _BACKENDS = [
     pytest.param("numpy", id="numpy"),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import http.server
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -184,7 +187,8 @@ def test_explicit_data_dir_is_the_only_place_searched(no_mnist, monkeypatch, tmp
         data.load_mnist(data_dir=tmp_path / "elsewhere")
 
 
-def test_missing_mnist_error_says_where_it_looked_and_how_to_fix(no_mnist):
+def test_missing_mnist_error_says_where_it_looked_and_how_to_fix(no_mnist, monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
     assert data.mnist_available() is None
     with pytest.raises(FileNotFoundError) as info:
         data.load_mnist()
@@ -194,7 +198,8 @@ def test_missing_mnist_error_says_where_it_looked_and_how_to_fix(no_mnist):
     assert str(no_mnist / ".keras" / "datasets" / "mnist.npz") in message
     assert "COURSE_DATA_DIR is not set" in message
     assert "set COURSE_DATA_DIR" in message
-    assert "keras.datasets.mnist.load_data()" in message
+    assert "downloads are switched off (COURSE_OFFLINE=1)" in message
+    assert "course_pkg.data.download_mnist()" in message
 
 
 def test_corrupted_file_is_reported(no_mnist, tmp_path):
@@ -230,6 +235,172 @@ def test_load_mnist_rejects_a_non_float_dtype(no_mnist, tmp_path):
     write_fake_mnist(tmp_path)
     with pytest.raises(ValueError, match="floating dtype"):
         data.load_mnist(data_dir=tmp_path, normalize=True, dtype="int32")
+
+
+# --------------------------------------------------------------------------------------------------
+# MNIST downloaded, against a server on the loopback address (never the internet)
+# --------------------------------------------------------------------------------------------------
+
+
+class _MnistServer:
+    """A loopback HTTP server with one file and three ways to send it; it counts the requests.
+
+    ``/good`` sends the file; ``/corrupt`` sends as many bytes with some flipped; ``/truncated``
+    announces the full length but stops half-way, as a dropped connection does; anything else is 404.
+    """
+
+    def __init__(self, payload: bytes):
+        self.payload = payload
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the name http.server calls
+                server.requests.append(self.path)
+                body = server.payload
+                if self.path == "/corrupt":
+                    middle = len(body) // 2
+                    body = body[:middle] + bytes(b ^ 0xFF for b in body[middle:middle + 64]) + body[middle + 64:]
+                elif self.path not in ("/good", "/truncated"):
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.path == "/truncated":
+                    body = body[: len(body) // 2]
+                    self.close_connection = True
+                self.wfile.write(body)
+
+            def log_message(self, *args):  # keep the test output quiet
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def mnist_server(tmp_path):
+    """Serve a small file in the layout of mnist.npz (the real mirror's 11 MB would only be slower)."""
+    payload = write_fake_mnist(tmp_path / "served", n_train=200, n_test=50).read_bytes()
+    server = _MnistServer(payload)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def online(no_mnist, monkeypatch):
+    """Downloads allowed (the test suite switches them off), no proxy between us and the loopback server."""
+    monkeypatch.setenv("COURSE_OFFLINE", "0")
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "*")
+    return no_mnist / ".keras" / "datasets"
+
+
+def _sha256(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def test_load_mnist_downloads_into_the_keras_cache_when_allowed(online, mnist_server, monkeypatch):
+    monkeypatch.setattr(data.mnist, "MNIST_URL", f"{mnist_server.url}/good")
+    monkeypatch.setattr(data.mnist, "MNIST_SHA256", _sha256(mnist_server.payload))
+    assert data.mnist_available() is None
+
+    (x_train, y_train), (x_test, _) = data.load_mnist()
+
+    cached = online / "mnist.npz"
+    assert cached.read_bytes() == mnist_server.payload
+    assert _sha256(cached.read_bytes()) == _sha256(mnist_server.payload)
+    assert x_train.shape == (200, 28, 28) and x_test.shape == (50, 28, 28) and y_train.dtype == np.int64
+    assert sorted(p.name for p in online.iterdir()) == ["mnist.npz"]  # no temporary file left over
+    data.load_mnist()  # the second call reads the cache
+    assert mnist_server.requests == ["/good"]
+
+
+def test_download_honours_keras_home(online, mnist_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    path = data.download_mnist(url=f"{mnist_server.url}/good", sha256=_sha256(mnist_server.payload),
+                               progress=False)
+    assert path == tmp_path / "keras_home" / "datasets" / "mnist.npz"
+    assert data.mnist_available() == str(path)
+
+
+@pytest.mark.parametrize(
+    "route, message",
+    [
+        ("/corrupt", r"expected a file with SHA-256 [0-9a-f]{64} .*; got [0-9a-f]{64} \(\d+ bytes\): the file is corrupt"),
+        ("/truncated", r"expected \d+ bytes from .*; got \d+ \(the transfer stopped early\)"),
+        ("/missing", r"expected to download .*/missing; got HTTPError: HTTP Error 404"),
+    ],
+)
+def test_a_bad_download_is_refused_and_leaves_nothing(online, mnist_server, route, message):
+    with pytest.raises(data.DatasetDownloadError, match=message) as info:
+        data.download_mnist(url=mnist_server.url + route, sha256=_sha256(mnist_server.payload), progress=False)
+    assert info.value.args[0].startswith("download_mnist: expected")
+    assert "Nothing was stored" in str(info.value)
+    assert isinstance(info.value, data.DatasetNotFoundError)  # a chapter's one `except` catches it too
+    assert not online.exists() or list(online.iterdir()) == []
+    assert mnist_server.requests == [route]
+
+
+def test_a_bad_download_through_load_mnist_leaves_the_next_try_clean(online, mnist_server, monkeypatch):
+    monkeypatch.setattr(data.mnist, "MNIST_URL", f"{mnist_server.url}/corrupt")
+    monkeypatch.setattr(data.mnist, "MNIST_SHA256", _sha256(mnist_server.payload))
+    with pytest.raises(data.DatasetNotFoundError, match="corrupt"):
+        data.load_mnist()
+    assert data.mnist_available() is None
+    monkeypatch.setattr(data.mnist, "MNIST_URL", f"{mnist_server.url}/good")
+    assert data.load_mnist()[0][0].shape == (200, 28, 28)
+
+
+def test_offline_fetches_nothing(online, mnist_server, monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setattr(data.mnist, "MNIST_URL", f"{mnist_server.url}/good")
+    monkeypatch.setattr(data.mnist, "MNIST_SHA256", _sha256(mnist_server.payload))
+    with pytest.raises(data.DatasetNotFoundError) as info:
+        data.load_mnist()
+    assert not isinstance(info.value, data.DatasetDownloadError)  # the offline message, as before
+    assert "COURSE_OFFLINE=1" in str(info.value)
+    with pytest.raises(data.DatasetDownloadError, match="COURSE_OFFLINE=1, which forbids downloads"):
+        data.download_mnist(url=f"{mnist_server.url}/good", sha256=_sha256(mnist_server.payload))
+    assert mnist_server.requests == []
+    assert not online.exists()
+
+
+def test_a_named_data_dir_is_never_downloaded_into(online, mnist_server, monkeypatch, tmp_path):
+    monkeypatch.setattr(data.mnist, "MNIST_URL", f"{mnist_server.url}/good")
+    with pytest.raises(data.DatasetNotFoundError, match="only the data_dir you named is searched"):
+        data.load_mnist(data_dir=tmp_path / "empty")
+    assert mnist_server.requests == []
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(sha256="abc"), "expected sha256 as 64 hexadecimal digits; got 'abc'"),
+        (dict(url="ftp://example.invalid/mnist.npz"), r"expected url as an http\(s\) address"),
+    ],
+)
+def test_download_mnist_checks_its_arguments(online, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.download_mnist(**kwargs)
+
+
+def test_the_expected_hash_is_the_one_keras_checks():
+    """Keras verifies its own download of mnist.npz against this hash; ours must be the same file."""
+    keras_mnist = Path(__import__("importlib").util.find_spec("keras").origin).parent / "src" / "datasets" / "mnist.py"
+    if not keras_mnist.is_file():
+        pytest.skip("Keras is not installed here")
+    source = keras_mnist.read_text(encoding="utf-8")
+    assert data.MNIST_SHA256 in source and data.MNIST_URL.rsplit("/", 1)[0] in source
 
 
 def test_real_mnist_mirror():

@@ -1,12 +1,14 @@
 """Data sets (offline-first) and the preprocessing the course does by hand.
 
-Every loader works without internet. One module per kind of data; every name below is also
-importable from ``course_pkg.data`` itself (``from course_pkg.data import load_mnist``):
+Every loader works without internet (MNIST once its file is there). One module per kind of data;
+every name below is also importable from ``course_pkg.data`` itself
+(``from course_pkg.data import load_mnist``):
 
 - ``tables``: scikit-learn's bundled tables, :func:`load_digits`, :func:`load_iris`,
   :func:`load_breast_cancer`, :func:`load_wine`, :func:`load_diabetes`;
 - ``mnist``: :func:`load_mnist` from an offline ``mnist.npz`` (a folder you name,
-  ``COURSE_DATA_DIR``, or the Keras cache); it never downloads and never imports TensorFlow;
+  ``COURSE_DATA_DIR``, or the Keras cache), downloaded once with :func:`download_mnist` (checked
+  against its SHA-256) when none is there and ``COURSE_OFFLINE`` is off; it never imports TensorFlow;
 - ``synthetic``: 2-D sets drawn from a seed, :func:`make_xor`, :func:`make_moons`,
   :func:`make_circles`, :func:`make_spiral`, :func:`make_blobs`;
 - ``preprocessing``: :func:`scale_images`, :func:`one_hot`, :class:`Standardizer` (fitted on the
@@ -21,7 +23,11 @@ unseeded), an int, or a ``numpy.random.Generator``.
 from course_pkg.data.catalog import DatasetInfo, describe_datasets
 from course_pkg.data.mnist import (
     MNIST_FILENAME,
+    MNIST_SHA256,
+    MNIST_URL,
+    DatasetDownloadError,
     DatasetNotFoundError,
+    download_mnist,
     load_mnist,
     mnist_available,
     mnist_search_paths,
@@ -40,14 +46,18 @@ from course_pkg.data.tables import Dataset, load_breast_cancer, load_diabetes, l
 __all__ = [
     "Dataset",
     "DatasetNotFoundError",
+    "DatasetDownloadError",
     "DatasetInfo",
     "MNIST_FILENAME",
+    "MNIST_URL",
+    "MNIST_SHA256",
     "load_digits",
     "load_iris",
     "load_breast_cancer",
     "load_wine",
     "load_diabetes",
     "load_mnist",
+    "download_mnist",
     "mnist_available",
     "mnist_search_paths",
     "describe_datasets",

@@ -77,6 +77,22 @@ def test_build_produces_every_toc_page(built_site):
     assert (built_site / "search.html").is_file() and (built_site / "searchindex.js").is_file()
 
 
+def test_setup_cell_is_hidden_and_the_download_is_the_learner_version(built_site):
+    """The set-up cell never shows on a page; the .ipynb a reader downloads has the site's outputs,
+    no hidden assertion cells, and exercise solutions folded (no MyST directives left)."""
+    page = next(p for p in toc_files() if (ROOT / f"{p}.ipynb").is_file())
+    html = (built_site / f"{page}.html").read_text(encoding="utf-8")
+    assert "INSTALL_COURSE_PKG_FROM" not in html, f"{page}: the set-up cell is visible on the page"
+    nb = json.loads((built_site / "_sources" / f"{page}.ipynb").read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "course-setup" in code[0]["metadata"].get("tags", []), f"{page}: download has no set-up cell first"
+    assert not any("remove-cell" in c["metadata"].get("tags", []) for c in code[1:]), (
+        f"{page}: the download still holds hidden assertion cells"
+    )
+    assert sum(bool(c.get("outputs")) for c in code) > len(code) // 2, f"{page}: the download has no outputs"
+    assert "{solution" not in "".join("".join(c["source"]) for c in nb["cells"])
+
+
 class _LinkCollector(HTMLParser):
     def __init__(self):
         super().__init__()

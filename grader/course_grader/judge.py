@@ -21,9 +21,9 @@ score and render it:
    outputs back (sanitised), or a ``KernelDied``, ``CellTimeoutError`` or
    ``NotRun`` error where the run stopped.
 
-Assignments whose checks have not moved to ``course_pkg.checks`` yet run the
-old way, every cell of the notebook in the sandbox with the reference
-visible, and their test cells' own outputs decide (see :data:`LEGACY_NOTE`).
+Only assignments whose parts ``course_pkg.checks`` declares can be graded:
+a notebook whose own test cells decided its score would compute the verdict
+in the learner's process, so :func:`make_plan` refuses any other assignment.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ import nbformat
 from course_grader import sandbox
 from course_pkg.checks import Case, Part, evaluate, parts_of, wire
 from course_pkg.checks import ASSIGNMENTS as PORTED_ASSIGNMENTS
+from course_pkg.checks import SANDBOX_IMPORTABLE
 from course_pkg.checks import probes
 
 __all__ = [
@@ -57,7 +58,6 @@ __all__ = [
     "grade_notebook",
     "limits_for",
     "is_test_cell",
-    "LEGACY_NOTE",
     "course_environment",
 ]
 
@@ -67,10 +67,6 @@ KERNEL_DIED_ENAME = "KernelDied"
 NOT_RUN_ENAME = "NotRun"
 CHECK_FAILED_ENAME = "CheckFailed"
 
-LEGACY_NOTE = (
-    "is graded the old way (its checks are not in course_pkg.checks yet): every cell runs in the sandbox with the "
-    "reference visible, and the test cells' own outputs decide"
-)
 
 # Caps on what the trusted side accepts from one item's result file.
 _MAX_ITEM_BYTES = 16 * 2**20
@@ -105,7 +101,6 @@ class Plan:
     cases: dict = field(default_factory=dict)          # item index -> list of Case
     parts: dict = field(default_factory=dict)          # item index -> Part
     unjudged: dict = field(default_factory=dict)       # cell index -> why a test cell has no part
-    legacy: bool = False
 
 
 def limits_for(cell_timeout: float, n_items: int, *, memory_gib: float = 4, processes: int = 64) -> sandbox.Limits:
@@ -122,6 +117,16 @@ def limits_for(cell_timeout: float, n_items: int, *, memory_gib: float = 4, proc
     )
 
 
+def require_judged(assignment: str) -> None:
+    """Raise :class:`JudgeError` unless ``course_pkg.checks`` declares the parts of ``assignment``."""
+    if assignment not in PORTED_ASSIGNMENTS:
+        raise JudgeError(
+            f"the grader has no judge for the assignment {assignment!r}; it judges "
+            f"{', '.join(sorted(PORTED_ASSIGNMENTS))}. Declare its parts in course_pkg.checks (see the "
+            "instructor guide) before grading it: a notebook's own test cells would decide its score inside "
+            "the learner's process.")
+
+
 def make_plan(nb, assignment: str, secret, *, cell_timeout: float, repeats: int = 2) -> Plan:
     """Turn a (sanitised) submission into a :class:`Plan`.
 
@@ -136,14 +141,14 @@ def make_plan(nb, assignment: str, secret, *, cell_timeout: float, repeats: int 
     repeats : int, default 2
         Hidden cases per kind.
     """
-    plan = Plan(assignment, legacy=assignment not in PORTED_ASSIGNMENTS)
-    parts = {} if plan.legacy else {part.grade_id: part for part in parts_of(assignment)}
+    require_judged(assignment)
+    plan = Plan(assignment)
+    parts = {part.grade_id: part for part in parts_of(assignment)}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        if plan.legacy or not is_test_cell(cell):
-            plan.items.append({"kind": "code", "source": cell.source, "timeout": cell_timeout, "cell": index,
-                               "test": is_test_cell(cell)})
+        if not is_test_cell(cell):
+            plan.items.append({"kind": "code", "source": cell.source, "timeout": cell_timeout, "cell": index})
             continue
         part = parts.get(_grade_id(cell))
         if part is None:
@@ -220,7 +225,7 @@ def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = F
                 os.chown(path, sandbox.UID, sandbox.UID)
         outcome = sandbox.run(
             sandbox.python_command("course_grader.host", f"{sandbox.SCRATCH}/grader"), scratch,
-            limits=limits, env=env, practice=practice, hide_reference=not plan.legacy, read_only=read_only,
+            limits=limits, env=env, practice=practice, hide_reference=True, importable=SANDBOX_IMPORTABLE, read_only=read_only,
             progress_file="grader/out/progress",
         )
         out = scratch / "grader" / "out"
@@ -312,12 +317,6 @@ def judge(plan: Plan, raw: Raw, secret) -> Judged:
                  and g["error"].get("type") == "GradingTimeout" for g in got):
             status = "timeout" if status == "ok" else status
             reasons.append(f"{part.grade_id} ran past its time limit")
-    if plan.legacy:
-        # nbgrader reads any stderr in a test cell as a failure: a warning would zero a right answer.
-        for n, item in enumerate(plan.items):
-            if item.get("test"):
-                outputs[item["cell"]] = [o for o in outputs.get(item["cell"], [])
-                                         if not (o.output_type == "stream" and o.name == "stderr")]
     for cell, why in plan.unjudged.items():
         outputs[cell] = [_error(CHECK_FAILED_ENAME, f"{why}; please tell your instructor.")]
     return Judged(outputs, verdicts, status, "; ".join(dict.fromkeys(reasons)), raw.outcome.sandboxed,

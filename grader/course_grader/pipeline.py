@@ -855,6 +855,15 @@ def export(assignments=None, course=None, *, to=None) -> list[dict]:
     return rows
 
 
+def _require_judged(assignment: str) -> None:
+    from course_grader import judge  # the judge imports the reference: only commands that grade need it
+
+    try:
+        judge.require_judged(assignment)
+    except judge.JudgeError as err:
+        raise PipelineError(str(err)) from None
+
+
 def grade(assignment: str, course=None, *, source_dir=None, zips=(), roster=None, to=None,
           timeout: int | None = None, practice: bool = False, secret_path=None) -> list[dict]:
     """collect → autograde → feedback → export for one assignment; return the exported rows.
@@ -863,6 +872,7 @@ def grade(assignment: str, course=None, *, source_dir=None, zips=(), roster=None
     """
     course = _course(course)
     require_sandbox(practice)
+    _require_judged(assignment)
     if not (course / "release" / assignment / f"{assignment}.ipynb").exists():
         raise PipelineError(f"release/{assignment} does not exist: run `release {assignment}` first.")
     collect(assignment, course, source_dir=source_dir, zips=zips, roster=roster)

@@ -131,8 +131,7 @@ class JudgeInSandbox(NbGraderPreprocessor):
         folder = Path(resources.get("metadata", {}).get("path") or ".")
         files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
                        and p.suffix != ".ipynb" and not p.name.startswith(".")) if folder.is_dir() else []
-        if assignment not in judge.PORTED_ASSIGNMENTS:
-            self.log.warning("%s %s", assignment, judge.LEGACY_NOTE)
+        judge.require_judged(assignment)
         key = secret.load(self.secret_path or None)
         judged = judge.grade_notebook(
             nb, assignment, key, cell_timeout=timeout, practice=self.practice, files=files, repeats=self.repeats,

@@ -88,6 +88,19 @@ raise ImportError(
 '''
 
 
+_STUB_PACKAGE = '''"""Stand-in for the course's reference package while a notebook is graded."""
+
+
+def __getattr__(attribute):
+    if attribute.startswith("__"):
+        raise AttributeError(attribute)
+    raise ImportError(
+        "{name} is not available while your notebook is graded: the grader compares your code with it "
+        "outside your notebook. Write the computation yourself instead of importing it."
+    )
+'''
+
+
 class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot create a sandbox on this machine; the message says what to do."""
 
@@ -246,7 +259,7 @@ def python_command(module: str, *args: str) -> list[str]:
 
 
 def run(argv: list[str], scratch, *, limits: Limits = Limits(), env: dict | None = None,
-        practice: bool = False, hide_reference: bool = True, read_only: tuple = (),
+        practice: bool = False, hide_reference: bool = True, importable: tuple = (), read_only: tuple = (),
         progress_file: str | None = None, uid: int = UID) -> Outcome:
     """Run ``argv`` in a sandbox whose only writable folder is ``scratch``.
 
@@ -266,6 +279,9 @@ def run(argv: list[str], scratch, *, limits: Limits = Limits(), env: dict | None
         process count, which would count all your own processes).
     hide_reference : bool, default True
         Replace ``course_pkg.numpy_nn`` and ``course_pkg.keras_nn`` by stubs.
+    importable : tuple of str, default ()
+        Modules of those packages that stay importable all the same (the
+        judge passes :data:`course_pkg.checks.SANDBOX_IMPORTABLE`).
     read_only : tuple of paths
         Further folders to show read-only (a data folder).
     progress_file : str, optional
@@ -290,7 +306,7 @@ def run(argv: list[str], scratch, *, limits: Limits = Limits(), env: dict | None
         else:
             bwrap = check()
             os.chmod(stubs, 0o755)
-            command = [bwrap, *_namespace_args(uid), *_binds(scratch, Path(stubs), hide_reference, read_only),
+            command = [bwrap, *_namespace_args(uid), *_binds(scratch, Path(stubs), hide_reference, importable, read_only),
                        "--chdir", f"{SCRATCH}/work", "--"]
             if os.geteuid() == 0:
                 command += [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
@@ -381,7 +397,7 @@ def _set_limits(limits: Limits) -> None:
             pass
 
 
-def _binds(scratch: Path, stubs: Path, hide_reference: bool, read_only: tuple) -> list[str]:
+def _binds(scratch: Path, stubs: Path, hide_reference: bool, importable: tuple, read_only: tuple) -> list[str]:
     import course_grader
     import course_pkg
 
@@ -412,12 +428,7 @@ def _binds(scratch: Path, stubs: Path, hide_reference: bool, read_only: tuple) -
         bound.append(path)
     if hide_reference:
         for sub in ("numpy_nn", "keras_nn"):
-            stub = stubs / sub
-            stub.mkdir()
-            (stub / "__init__.py").write_text(_STUB.format(name=f"course_pkg.{sub}"))
-            os.chmod(stub, 0o755)
-            os.chmod(stub / "__init__.py", 0o644)
-            args += ["--ro-bind", str(stub), str(package / sub)]
+            args += _masked_package(package / sub, stubs / sub, f"course_pkg.{sub}", importable)
     etc = stubs / "etc"
     etc.mkdir()
     args += ["--perms", "0755", "--dir", "/etc"]
@@ -432,6 +443,29 @@ def _binds(scratch: Path, stubs: Path, hide_reference: bool, read_only: tuple) -
     if Path("/etc/fonts").is_dir():  # fontconfig complains on stderr without its configuration
         args += ["--ro-bind", "/etc/fonts", "/etc/fonts"]
     return args
+
+
+def _masked_package(real: Path, stub: Path, name: str, importable: tuple) -> list[str]:
+    """bwrap arguments that show ``stub`` in place of the reference package ``real``.
+
+    Every module of the package raises the ImportError of :data:`_STUB`, except the modules that
+    ``importable`` names: those are the real files, read-only. When some are, the package itself
+    imports (so that its allowed modules can), and any name taken from it raises.
+    """
+    allowed = {m.rsplit(".", 1)[1] for m in importable if m.rsplit(".", 1)[0] == name}
+    stub.mkdir()
+    os.chmod(stub, 0o755)
+    files = {"__init__.py": (_STUB_PACKAGE if allowed else _STUB).format(name=name)}
+    for module in sorted(p.stem for p in real.glob("*.py") if p.stem != "__init__" and p.stem not in allowed):
+        files[f"{module}.py"] = _STUB.format(name=f"{name}.{module}")
+    args: list[str] = []
+    for filename, text in files.items():
+        (stub / filename).write_text(text)
+        os.chmod(stub / filename, 0o644)
+    for module in sorted(allowed):
+        (stub / f"{module}.py").touch(mode=0o644)  # the mount point of the real file
+        args += ["--ro-bind", str(real / f"{module}.py"), str(real / f"{module}.py")]
+    return ["--ro-bind", str(stub), str(real), *args]
 
 
 def _supervise(command, cwd, env, limits: Limits, scratch: Path, progress_file, *, sandboxed: bool,

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 
 def assert_graded_as_designed(result) -> None:
-    """The solution scores full marks, the blank release 0 with status ok, and the mutants that run to
-    the end (status ok) each fail exactly one graded part, together failing every part at least once."""
+    """The solution scores full marks, the blank release 0 with status ok, the mutants that run to the end
+    (status ok) each fail exactly one graded part, together failing every part at least once, and the honest
+    unusual solutions among them (nothing they must fail) keep full marks."""
     assert result.ok, result.summary()
     rows = result.rows
     assert rows["solution"]["score"] == rows["solution"]["max_score"]
     assert float(rows["blank"]["score"]) == 0 and rows["blank"]["status"] == "ok"
     # Per student, the score of each graded part: {"solution": {"test_softmax": "2/2", ...}, ...}
     parts = {s: dict(p.split("=") for p in rows[s]["parts"].split("; ")) for s in rows if rows[s]["parts"]}
-    mutants = [f.student for f in result.fixtures if f.student.startswith("mutant-") and f.status == "ok"]
+    ran = [f for f in result.fixtures if f.student.startswith("mutant-") and f.status == "ok"]
+    honest = [f.student for f in ran if f.zero == ()]
+    for student in honest:
+        assert rows[student]["score"] == rows[student]["max_score"], (student, rows[student])
+    mutants = [f.student for f in ran if f.zero != ()]
     assert mutants
     killed = set()
     for mutant in mutants:

@@ -255,17 +255,15 @@ def test_the_judge_writes_one_verdict_per_test_cell():
     assert out.ename == "CheckFailed" and out.evalue.startswith("softmax, hidden case 'zeros (uniform)'")
 
 
-def test_legacy_test_cells_run_whole_and_lose_only_their_stderr():
-    nb = new_notebook(cells=[new_code_cell("x = 1"), _test_cell("test_heaviside", "checks.check_heaviside(h)")])
-    secret = Secret(bytes(32))
-    plan = judge.make_plan(nb, "perceptrons", secret, cell_timeout=5)
-    assert plan.legacy and [item["kind"] for item in plan.items] == ["code", "code"]
-    noisy = {"status": "ok", "outputs": [{"output_type": "stream", "name": "stderr", "text": "UserWarning\n"},
-                                         {"output_type": "stream", "name": "stdout", "text": "passed\n"}]}
-    outcome = sandbox.Outcome(returncode=0, killed=None, output="", output_bytes=0, seconds=1.0)
-    judged = judge.judge(plan, judge.Raw([noisy, noisy], outcome, finished=True), secret)
-    assert [o.name for o in judged.cell_outputs[0]] == ["stderr", "stdout"]  # learner cells keep warnings
-    assert [o.name for o in judged.cell_outputs[1]] == ["stdout"]
+def test_an_assignment_without_a_judge_is_refused_before_anything_runs(tmp_path):
+    """A notebook whose own test cells decided its score would be judged in the learner's process."""
+    nb = new_notebook(cells=[new_code_cell("x = 1"), _test_cell("test_mine", "assert x == 1")])
+    with pytest.raises(judge.JudgeError, match="no judge for the assignment 'homework_7'.*perceptrons"):
+        judge.make_plan(nb, "homework_7", Secret(bytes(32)), cell_timeout=5)
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    with pytest.raises(pipeline.PipelineError, match="no judge for the assignment 'homework_7'"):
+        pipeline.grade("homework_7", tmp_path, practice=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["nbgrader_config.py"]  # refused before collecting anything
 
 
 def test_cli_help_lists_every_step(capsys):

@@ -22,6 +22,7 @@ import pytest
 
 from course_grader import judge, pipeline, sandbox
 from course_grader import secret as secrets
+from course_pkg.checks import SANDBOX_IMPORTABLE
 
 try:
     sandbox.check()
@@ -129,21 +130,39 @@ def test_the_course_the_secret_and_the_references_are_out_of_sight(tmp_path):
         outcome = run_python(tmp_path, f"""
             import os
             for path in {[str(REPOSITORY / "assignments"), str(REPOSITORY / ".git"), str(secret),
-                          str(secrets.default_path()),
-                          str(REPOSITORY / "course_pkg" / "numpy_nn" / "activations.py")]!r}:
+                          str(secrets.default_path())]!r}:
                 print("SEES" if os.path.exists(path) else "hidden", path)
+            # The reference modules' files are stand-ins that only raise ImportError.
+            for path in {[str(REPOSITORY / "course_pkg" / "numpy_nn" / "activations.py"),
+                          str(REPOSITORY / "course_pkg" / "keras_nn" / "builders.py")]!r}:
+                if os.path.exists(path) and "def " in open(path).read():
+                    print("SEES", path)
             try:
                 import course_pkg.numpy_nn
             except ImportError as err:
                 print("ImportError:", err)
             import course_pkg.checks.forward_pass, course_pkg.data
             print("checks importable")
-        """)
+            for statement in ("from course_pkg.keras_nn import build_mlp", "import course_pkg.keras_nn.builders",
+                              "from course_pkg.numpy_nn.layers import Dense"):
+                try:
+                    exec(statement)
+                except ImportError as err:
+                    print("refused:", statement, "--", err)
+            import importlib.util
+            print("allowed:", [m for m in {list(SANDBOX_IMPORTABLE)!r} if importlib.util.find_spec(m)])
+        """, importable=SANDBOX_IMPORTABLE)
     finally:
         secret.unlink()
     assert "SEES" not in outcome.output, outcome.output
     assert "course_pkg.numpy_nn is not available while your notebook is graded" in outcome.output
     assert "checks importable" in outcome.output
+    # The Keras probes' model readers stay importable; every reference module says why it is not.
+    assert f"allowed: {list(SANDBOX_IMPORTABLE)!r}" in outcome.output, outcome.output
+    for statement, module in (("from course_pkg.keras_nn import build_mlp", "course_pkg.keras_nn"),
+                              ("import course_pkg.keras_nn.builders", "course_pkg.keras_nn.builders"),
+                              ("from course_pkg.numpy_nn.layers import Dense", "course_pkg.numpy_nn")):
+        assert f"refused: {statement} -- {module} is not available while your notebook is graded" in outcome.output
 
 
 @needs_sandbox

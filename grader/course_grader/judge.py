@@ -193,7 +193,7 @@ class Raw:
 
 
 def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = False,
-             env: dict | None = None, read_only: tuple = (), scratch_parent=None) -> Raw:
+             env: dict | None = None, read_only: tuple = (), scratch_parent=None, uid: int = sandbox.UID) -> Raw:
     """Run ``plan`` in a fresh sandbox; return the records the host wrote.
 
     Parameters
@@ -207,8 +207,10 @@ def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = F
         Extra environment variables for the notebook.
     read_only : tuple of paths
         Folders shown read-only (a data folder).
+    uid : int, default 65534
+        The learner's uid when grading as root (one per parallel slot: :func:`course_grader.sandbox.slot_uid`).
     """
-    scratch = sandbox.make_scratch(scratch_parent)
+    scratch = sandbox.make_scratch(scratch_parent, uid=uid)
     try:
         grader = scratch / "grader"
         (grader / "program.json").write_text(json.dumps({"items": plan.items}))
@@ -217,11 +219,11 @@ def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = F
             shutil.copyfile(path, scratch / "work" / Path(path).name)
         if os.geteuid() == 0:
             for path in [*grader.iterdir(), *(scratch / "work").iterdir()]:
-                os.chown(path, sandbox.UID, sandbox.UID)
+                os.chown(path, uid, uid)
         outcome = sandbox.run(
             sandbox.python_command("course_grader.host", f"{sandbox.SCRATCH}/grader"), scratch,
             limits=limits, env=env, practice=practice, hide_reference=not plan.legacy, read_only=read_only,
-            progress_file="grader/out/progress",
+            progress_file="grader/out/progress", uid=uid,
         )
         out = scratch / "grader" / "out"
         records = [_read_record(out, n) for n in range(len(plan.items))]
@@ -418,7 +420,7 @@ def course_environment() -> tuple[dict, tuple]:
 
 def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice: bool = False,
                    files=(), repeats: int = 2, memory_gib: float = 4, processes: int = 64,
-                   env: dict | None = None, read_only: tuple = ()) -> Judged:
+                   env: dict | None = None, read_only: tuple = (), uid: int = sandbox.UID) -> Judged:
     """Plan, run and judge one notebook; write the outputs into ``nb`` (in place) and return the outcome.
 
     Parameters
@@ -441,6 +443,8 @@ def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice
         Extra environment variables for the notebook (default: :func:`course_environment`).
     read_only : tuple of paths
         Folders shown read-only inside the sandbox (default: :func:`course_environment`).
+    uid : int, default 65534
+        The learner's uid when grading as root (see :func:`course_grader.sandbox.slot_uid`).
 
     Returns
     -------
@@ -450,7 +454,7 @@ def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice
         env, read_only = course_environment()
     plan = make_plan(nb, assignment, secret, cell_timeout=cell_timeout, repeats=repeats)
     limits = limits_for(cell_timeout, len(plan.items), memory_gib=memory_gib, processes=processes)
-    raw = run_plan(plan, files=files, limits=limits, practice=practice, env=env, read_only=read_only)
+    raw = run_plan(plan, files=files, limits=limits, practice=practice, env=env, read_only=read_only, uid=uid)
     judged = judge(plan, raw, secret)
     count = 0
     for index, cell in enumerate(nb.cells):

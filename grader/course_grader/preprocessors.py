@@ -33,12 +33,15 @@ Importing this module imports nbgrader.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
+import nbformat
 from nbformat.notebooknode import NotebookNode
 from traitlets import Bool, Dict, Float, Integer, Unicode
 
-from course_grader import judge, secret
+from course_grader import judge, sandbox, secret
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
@@ -49,6 +52,8 @@ __all__ = [
     "JudgeInSandbox",
     "ClearHiddenTestsInTestCells",
     "SanitizeGradeCellFeedback",
+    "data_files",
+    "apply_result",
 ]
 
 
@@ -124,26 +129,72 @@ class JudgeInSandbox(NbGraderPreprocessor):
     practice = Bool(False, help="Run learners' code without the sandbox (never for real marks).").tag(config=True)
     repeats = Integer(2, help="Hidden cases per kind of case.").tag(config=True)
 
+    prejudged_dir = Unicode("", help="Folder of results judged in parallel beforehand (grade --jobs).").tag(config=True)
+
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
-        timeout = float(self.assignment_timeouts.get(assignment, self.timeout))
-        limits = dict(self.assignment_limits.get(assignment, {}))
         folder = Path(resources.get("metadata", {}).get("path") or ".")
-        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
-                       and p.suffix != ".ipynb" and not p.name.startswith(".")) if folder.is_dir() else []
+        files = data_files(folder)
         if assignment not in judge.PORTED_ASSIGNMENTS:
             self.log.warning("%s %s", assignment, judge.LEGACY_NOTE)
         key = secret.load(self.secret_path or None)
-        judged = judge.grade_notebook(
-            nb, assignment, key, cell_timeout=timeout, practice=self.practice, files=files, repeats=self.repeats,
-            memory_gib=float(limits.get("memory_gib", 4)), processes=int(limits.get("processes", 64)),
-        )
+        if self.prejudged_dir:
+            done = Path(self.prejudged_dir) / f"{self.run_key(nb, assignment, files, key)}.json"
+            if done.is_file():
+                apply_result(nb, json.loads(done.read_text()))
+                done.unlink()
+                self.log.info("%s: used the result judged in parallel", assignment)
+                return nb, resources
+            self.log.warning("%s: no result judged in parallel matches this notebook; grading it now", assignment)
+        self.judge_into(nb, assignment, files, key)
+        return nb, resources
+
+    def settings(self, assignment: str) -> dict:
+        """Time and sandbox limits for ``assignment`` from this configuration."""
+        limits = dict(self.assignment_limits.get(assignment, {}))
+        return {"cell_timeout": float(self.assignment_timeouts.get(assignment, self.timeout)),
+                "memory_gib": float(limits.get("memory_gib", 4)), "processes": int(limits.get("processes", 64)),
+                "practice": bool(self.practice), "repeats": int(self.repeats)}
+
+    def run_key(self, nb, assignment: str, files, key) -> str:
+        """A digest of everything a verdict depends on: cells, data files, settings, secret."""
+        digest = hashlib.sha256()
+        cells = [[c.cell_type, c.source, {k: c.metadata.get("nbgrader", {}).get(k) for k in
+                                          ("grade_id", "grade", "solution", "locked", "points")}]
+                 for c in nb.cells]
+        digest.update(json.dumps([assignment, cells, self.settings(assignment), key.fingerprint()],
+                                 sort_keys=True, default=str).encode())
+        for path in files:
+            digest.update(Path(path).name.encode() + b"\0" + hashlib.sha256(Path(path).read_bytes()).digest())
+        return digest.hexdigest()
+
+    def judge_into(self, nb, assignment: str, files, key, uid: int = sandbox.UID) -> dict:
+        """Grade ``nb`` in place (sandbox, then judge); return what :func:`apply_result` needs to redo it."""
+        judged = judge.grade_notebook(nb, assignment, key, files=files, uid=uid, **self.settings(assignment))
         self.log.info("%s graded in %.1f s (%s%s)", assignment, judged.seconds, judged.status,
                       "" if judged.sandboxed else ", unsandboxed")
         # For the instructor's tools (never rendered in feedback): how this notebook was run.
         nb.metadata["course_grader"] = {"sandboxed": judged.sandboxed, "seconds": round(judged.seconds, 3),
                                         "status": judged.status, "reason": judged.reason}
-        return nb, resources
+        return {"metadata": nb.metadata["course_grader"],
+                "cells": [[i, c.outputs, c.execution_count] for i, c in enumerate(nb.cells) if c.cell_type == "code"]}
+
+
+def data_files(folder) -> list:
+    """The files of a submission's folder handed to its sandbox (not notebooks, hidden files or links)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink()
+                  and p.suffix != ".ipynb" and not p.name.startswith("."))
+
+
+def apply_result(nb, result: dict) -> None:
+    """Write a result of :meth:`JudgeInSandbox.judge_into` into ``nb`` (the same notebook)."""
+    for index, outputs, count in result["cells"]:
+        nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
+        nb.cells[index].execution_count = count
+    nb.metadata["course_grader"] = result["metadata"]
 
 
 class ClearHiddenTestsInTestCells(ClearHiddenTests):

@@ -28,6 +28,14 @@ Feedback
         Keeps only ``ErrorName: message`` of test-cell errors, because a
         traceback quotes the source lines around the failing call.
 
+Plain ``nbgrader zip_collect``
+    :class:`ExactTimestampCollector`
+        nbgrader reads a file name's time with a free-form date parser that
+        turns ``2026-03-01-23-59-00`` into 23:00:00, so late penalties were
+        wrong by up to 59 minutes; this plugin reads it with the exact
+        format. (``grade --zip`` does not use zip_collect: see
+        :mod:`course_grader.intake`.)
+
 Importing this module imports nbgrader.
 """
 
@@ -41,9 +49,10 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 from traitlets import Bool, Dict, Float, Integer, Unicode
 
-from course_grader import judge, sandbox, secret
+from course_grader import intake, judge, sandbox, secret
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.plugins import FileNameCollectorPlugin
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 __all__ = [
@@ -54,6 +63,7 @@ __all__ = [
     "SanitizeGradeCellFeedback",
     "data_files",
     "apply_result",
+    "ExactTimestampCollector",
 ]
 
 
@@ -227,3 +237,17 @@ class SanitizeGradeCellFeedback(NbGraderPreprocessor):
                 outputs.append(out)
         cell.outputs = outputs
         return cell, resources
+
+
+class ExactTimestampCollector(FileNameCollectorPlugin):
+    """nbgrader's file-name collector, with the time read as ``YYYY-MM-DD-HH-MM-SS`` exactly."""
+
+    def collect(self, submitted_file):
+        found = super().collect(submitted_file)
+        if found and found.get("timestamp"):
+            try:
+                found["timestamp"] = intake.parse_timestamp(found["timestamp"]).isoformat(sep=" ")
+            except intake.IntakeError as err:
+                self.log.warning("%s: %s; its time is not recorded", submitted_file, err)
+                found["timestamp"] = None
+        return found

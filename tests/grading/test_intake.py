@@ -225,3 +225,15 @@ def test_blackboard_zip_graded_with_its_times(course, tmp_path, capsys):
     assert rows["absent"]["status"] == "no-submission"
     assert rows[""]["status"] == "unmatched" and "j.doe" in rows[""]["reason"]
     assert any("unmatched" in line and "j.doe" in line for line in printed.splitlines())
+
+
+def test_plain_nbgrader_zip_collect_reads_the_documented_time():
+    """The configuration's own example name, through plain `nbgrader zip_collect`'s collector."""
+    from nbgrader.utils import parse_utc
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", str(pipeline.default_course_dir())).load_config()
+    plugin = config.ZipCollectApp.collector_plugin(config=config)
+    found = plugin.collect("/downloads/Forward pass_g.smith_attempt_2026-03-01-23-59-00_forward_pass.ipynb")
+    assert found["student_id"] == "g.smith" and found["file_id"] == "forward_pass.ipynb"
+    assert parse_utc(found["timestamp"]).strftime("%Y-%m-%d %H:%M:%S") == "2026-03-01 23:59:00"

@@ -404,17 +404,19 @@ def course_environment() -> tuple[dict, tuple]:
     """The course's switches a graded notebook should see, and the folders to show it read-only.
 
     The sandbox starts with an empty environment. Fast mode (``COURSE_FAST``, shorter trainings
-    in CI) passes through as it is; downloads are off (``COURSE_OFFLINE=1``: there is no network);
+    in CI) passes through (as ``1`` or ``0``); downloads are off (``COURSE_OFFLINE=1``: there is no network);
     the offline MNIST folder (``COURSE_DATA_DIR``) is shown read-only when it exists.
     """
+    from course_pkg import settings  # the one reader of COURSE_* variables
+
     env = {"COURSE_OFFLINE": "1"}
     read_only: tuple = ()
-    if "COURSE_FAST" in os.environ:
-        env["COURSE_FAST"] = os.environ["COURSE_FAST"]
-    data = os.environ.get("COURSE_DATA_DIR")
-    if data and Path(data).is_dir():
-        env["COURSE_DATA_DIR"] = str(Path(data).resolve())
-        read_only = (Path(data).resolve(),)
+    if settings.is_set("COURSE_FAST"):
+        env["COURSE_FAST"] = "1" if settings.fast_mode() else "0"
+    data = settings.data_dir()
+    if data is not None and data.is_dir():
+        env["COURSE_DATA_DIR"] = str(data.resolve())
+        read_only = (data.resolve(),)
     return env, read_only
 
 

@@ -119,9 +119,14 @@ def create_secret(course, path=None) -> Path:
 
 
 def grader_timeout_override() -> int | None:
-    """Seconds per cell from ``COURSE_GRADER_TIMEOUT`` (the self-tests use a short one), or None."""
-    value = os.environ.get("COURSE_GRADER_TIMEOUT", "").strip()
-    return int(value) if value else None
+    """Seconds per cell from ``COURSE_GRADER_TIMEOUT`` (the self-tests use a short one), or None.
+
+    Read through :mod:`course_pkg.settings`, the one reader of ``COURSE_*`` variables (which
+    refuses a value that is not a whole number of seconds >= 1).
+    """
+    from course_pkg import settings
+
+    return settings.grader_timeout(0) if settings.is_set("COURSE_GRADER_TIMEOUT") else None
 
 
 def _course(course) -> Path:

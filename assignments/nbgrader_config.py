@@ -27,6 +27,7 @@ from nbgrader.preprocessors import (
 from course_grader.pipeline import grader_timeout_override
 from course_grader.preprocessors import (
     ClearHiddenTestsInTestCells,
+    FEEDBACK_TEMPLATE_DIRS,
     ExactTimestampCollector,
     JudgeInSandbox,
     RestoreNbgraderFlags,
@@ -105,6 +106,11 @@ c.GenerateFeedback.preprocessors = [
     SanitizeGradeCellFeedback,
     CSSHTMLHeaderPreprocessor,
 ]
+# Each test is named by its part ("Part 5: a stable softmax"), not nbgrader's "Test cell", with its
+# visible and hidden results labelled.
+c.HTMLExporter.template_name = "course_feedback"  # a folder of FEEDBACK_TEMPLATE_DIRS; extends nbgrader's "feedback"
+c.HTMLExporter.template_file = "course_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = FEEDBACK_TEMPLATE_DIRS
 
 # ------------------------------------------------------------------------------------- zip_collect
 # `grade --zip` / `collect --zip` do NOT use nbgrader's zip_collect: the grader reads Canvas, Moodle and

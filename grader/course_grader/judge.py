@@ -59,6 +59,7 @@ __all__ = [
     "is_test_cell",
     "LEGACY_NOTE",
     "course_environment",
+    "feedback_labels",
 ]
 
 # Error names written into cells; the pipeline reads them back to give each submission a status.
@@ -460,9 +461,28 @@ def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice
     judged = judge(plan, raw, secret)
     count = 0
     for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("course_grader", None)  # only the judge writes it
         if cell.cell_type != "code":
             continue
         count += 1
         cell.outputs = judged.cell_outputs.get(index, [])
         cell.execution_count = count
+        verdict = judged.verdicts.get(_grade_id(cell)) if is_test_cell(cell) else None
+        if verdict is not None:
+            cell.metadata["course_grader"] = feedback_labels(verdict)
     return judged
+
+
+def feedback_labels(verdict) -> dict:
+    """The part's title and its visible and hidden results, for the feedback page's headings.
+
+    >>> from types import SimpleNamespace as N
+    >>> feedback_labels(N(part=N(title="Part 1: dot"), n_visible=3, n_hidden=4, failed_kinds=("(hidden) huge",)))
+    {'title': 'Part 1: dot', 'visible': '3 of 3 passed', 'hidden': '3 of 4 passed'}
+    """
+    failed = [kind.split(")", 1)[0].lstrip("(") for kind in verdict.failed_kinds]
+    labels = {"title": verdict.part.title,
+              "visible": f"{verdict.n_visible - failed.count('visible')} of {verdict.n_visible} passed"}
+    if verdict.n_hidden:
+        labels["hidden"] = f"{verdict.n_hidden - failed.count('hidden')} of {verdict.n_hidden} passed"
+    return labels

@@ -27,6 +27,10 @@ Feedback
     :class:`SanitizeGradeCellFeedback`
         Keeps only ``ErrorName: message`` of test-cell errors, because a
         traceback quotes the source lines around the failing call.
+    The ``course_feedback`` template (:data:`FEEDBACK_TEMPLATE_DIRS`)
+        Names each test by its part's title ("Part 5: a stable softmax")
+        instead of nbgrader's "Test cell", and labels its visible and hidden
+        results (written by the judge into ``cell.metadata.course_grader``).
 
 Plain ``nbgrader zip_collect``
     :class:`ExactTimestampCollector`
@@ -64,6 +68,7 @@ __all__ = [
     "data_files",
     "apply_result",
     "ExactTimestampCollector",
+    "FEEDBACK_TEMPLATE_DIRS",
 ]
 
 
@@ -187,7 +192,15 @@ class JudgeInSandbox(NbGraderPreprocessor):
         nb.metadata["course_grader"] = {"sandboxed": judged.sandboxed, "seconds": round(judged.seconds, 3),
                                         "status": judged.status, "reason": judged.reason}
         return {"metadata": nb.metadata["course_grader"],
-                "cells": [[i, c.outputs, c.execution_count] for i, c in enumerate(nb.cells) if c.cell_type == "code"]}
+                "cells": [[i, c.get("outputs"), c.get("execution_count"), c.metadata.get("course_grader")]
+                          for i, c in enumerate(nb.cells)]}
+
+
+#: Where nbconvert finds the course's feedback template (``course_feedback``) and nbgrader's, which it extends.
+FEEDBACK_TEMPLATE_DIRS = [
+    str(Path(__file__).resolve().parent / "templates"),
+    str(Path(utils.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"),
+]
 
 
 def data_files(folder) -> list:
@@ -201,9 +214,14 @@ def data_files(folder) -> list:
 
 def apply_result(nb, result: dict) -> None:
     """Write a result of :meth:`JudgeInSandbox.judge_into` into ``nb`` (the same notebook)."""
-    for index, outputs, count in result["cells"]:
-        nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
-        nb.cells[index].execution_count = count
+    for index, outputs, count, labels in result["cells"]:
+        cell = nb.cells[index]
+        cell.metadata.pop("course_grader", None)
+        if labels is not None:
+            cell.metadata["course_grader"] = nbformat.from_dict(labels)
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.from_dict(o) for o in outputs]
+            cell.execution_count = count
     nb.metadata["course_grader"] = result["metadata"]
 
 

@@ -1,5 +1,5 @@
 """`grade --jobs N`: submissions run N at a time, one sandbox (and one uid) each, one gradebook, and the
-same grades as one at a time.
+same grades as one at a time; its feedback names each test by its part.
 
 Real nbgrader and the real sandbox on four `forward_pass` submissions (the solution, the blank release
 and two mutants): graded with --jobs 1, then collected again and graded with --jobs 2 in the same
@@ -10,7 +10,9 @@ parallel (none graded twice).
 from __future__ import annotations
 
 import concurrent.futures
+import html
 import os
+import re
 import shutil
 import sys
 
@@ -18,6 +20,7 @@ import nbformat
 import pytest
 
 from course_grader import pipeline, sandbox, selftest
+from course_pkg.checks import parts_of
 
 ASSIGNMENT = "forward_pass"
 
@@ -79,6 +82,15 @@ def test_jobs_2_gives_the_rows_of_jobs_1(tmp_path):
     assert logs[-1].read_text().count("used the result judged in parallel") == 4
     assert "judged in parallel" not in logs[-2].read_text()
     assert not (course / ".grading" / "parallel" / ASSIGNMENT).exists()
+    # The feedback of a parallel run names each test by its part and labels visible and hidden results.
+    mutant = next(f.student for f in fixtures if f.student.startswith("mutant-"))
+    page = html.unescape((course / "feedback" / mutant / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text())
+    assert ">Test cell</a>" not in page
+    for part in parts_of(ASSIGNMENT):
+        assert f">{part.title}</a>" in page, part.title
+    assert page.count("visible cases:") >= 2 * len(parts_of(ASSIGNMENT))
+    counts = [(int(a), int(b)) for a, b in re.findall(r"cases: <b>(\d+) of (\d+) passed</b>", page)]
+    assert any(a < b for a, b in counts) and any(a == b for a, b in counts)  # the mutant fails one part
 
 
 def test_jobs_must_be_positive(tmp_path):

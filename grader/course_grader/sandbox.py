@@ -317,6 +317,7 @@ def run(argv: list[str], scratch, *, limits: Limits = Limits(), env: dict | None
 
 
 _MPL_CACHE: list[Path] = []
+_MPL_LOCK = threading.Lock()
 
 
 def _seed_matplotlib_cache(target: Path) -> None:
@@ -328,16 +329,17 @@ def _seed_matplotlib_cache(target: Path) -> None:
     import importlib.util
 
     try:
-        if not _MPL_CACHE:
-            if importlib.util.find_spec("matplotlib") is None:
-                return
-            cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course-grader" / "matplotlib"
-            cache.mkdir(parents=True, exist_ok=True)
-            if not list(cache.glob("fontlist-*.json")):
-                subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
-                               env={**os.environ, "MPLCONFIGDIR": str(cache)}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=300, check=False)
-            _MPL_CACHE.append(cache)
+        with _MPL_LOCK:  # parallel slots (grade --jobs) build the cache once, not at the same time
+            if not _MPL_CACHE:
+                if importlib.util.find_spec("matplotlib") is None:
+                    return
+                cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course-grader" / "matplotlib"
+                cache.mkdir(parents=True, exist_ok=True)
+                if not list(cache.glob("fontlist-*.json")):
+                    subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
+                                   env={**os.environ, "MPLCONFIGDIR": str(cache)}, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=300, check=False)
+                _MPL_CACHE.append(cache)
         target.mkdir(parents=True, exist_ok=True)
         for path in _MPL_CACHE[0].glob("fontlist-*.json"):
             shutil.copyfile(path, target / path.name)

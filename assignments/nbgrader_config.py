@@ -27,6 +27,8 @@ from nbgrader.preprocessors import (
 from course_grader.pipeline import grader_timeout_override
 from course_grader.preprocessors import (
     ClearHiddenTestsInTestCells,
+    FEEDBACK_TEMPLATE_DIRS,
+    ExactTimestampCollector,
     JudgeInSandbox,
     RestoreNbgraderFlags,
     RobustDeduplicateIds,
@@ -94,23 +96,31 @@ c.Autograde.autograde_preprocessors = [
 
 # -------------------------------------------------------------------------------------- feedback
 # Test cells hold the grader's verdicts ("passed N visible and M hidden cases", or the message of
-# the first failed case, named by its kind and never showing hidden values). Assignments whose
-# checks are still in course_pkg.grading have hidden tests in their test cells: they are cleared
-# from test cells only, and test-cell errors are cut down to "Name: message".
+# the first failed case, named by its kind and never showing hidden values). Only test cells (put
+# back from the gradebook) can hold nbgrader's hidden-test markers, so only they are cleared: a
+# learner's comment quoting a marker cannot stop feedback. Test-cell errors are cut down to
+# "Name: message".
 c.GenerateFeedback.preprocessors = [
     GetGrades,
     ClearHiddenTestsInTestCells,
     SanitizeGradeCellFeedback,
     CSSHTMLHeaderPreprocessor,
 ]
+# Each test is named by its part ("Part 5: a stable softmax"), not nbgrader's "Test cell", with its
+# visible and hidden results labelled.
+c.HTMLExporter.template_name = "course_feedback"  # a folder of FEEDBACK_TEMPLATE_DIRS; extends nbgrader's "feedback"
+c.HTMLExporter.template_file = "course_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = FEEDBACK_TEMPLATE_DIRS
 
 # ------------------------------------------------------------------------------------- zip_collect
-# Submissions downloaded from an LMS as one zip. The pipeline (`grade --zip`) runs zip_collect, then
-# applies its own intake: the one expected notebook per student, renamed if misnamed, invalid JSON
-# flagged `unreadable`, every other file dropped. The pattern below matches Blackboard-style names
-# such as `perceptrons_alice_attempt_2026-03-01-23-59-00_perceptrons.ipynb`; adapt it to your LMS.
-# Student ids are \w+ (letters, digits, underscore).
+# `grade --zip` / `collect --zip` do NOT use nbgrader's zip_collect: the grader reads Canvas, Moodle and
+# Blackboard downloads itself (grader/course_grader/intake.py; worked examples in the instructor guide),
+# matches them against the roster and reports every file it cannot match. The settings below serve
+# plain `nbgrader zip_collect` only. The pattern matches Blackboard names such as
+# `Forward pass_g.smith_attempt_2026-03-01-23-59-00_forward_pass.ipynb` (ids may hold dots);
+# ExactTimestampCollector reads the time as 23:59:00 (nbgrader's own parser says 23:00:00).
 c.ZipCollectApp.strict = False  # keep misnamed notebooks: the pipeline renames or flags them
+c.ZipCollectApp.collector_plugin = ExactTimestampCollector
 c.FileNameCollectorPlugin.named_regexp = (
-    r".*_(?P<student_id>\w+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>.+)"
+    r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}(?:-\d{2}){5})_(?P<file_id>.+)"
 )

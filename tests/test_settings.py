@@ -10,6 +10,8 @@ import pytest
 from course_pkg import book, settings
 
 REPO = Path(__file__).resolve().parents[1]
+# A read of a COURSE_* variable from the environment, in either order.
+_READS = re.compile(r"(environ|getenv)[^\n]{0,40}[\"']COURSE_|[\"']COURSE_\w*[\"']\s*(not\s+)?in\s+(os\.)?environ")
 
 
 @pytest.fixture
@@ -86,12 +88,17 @@ def test_budget_says_what_shrinks(clean_env):
 
 
 def test_settings_is_the_only_reader_of_course_variables():
-    """No other module of the package reads a COURSE_* variable from the environment."""
-    reads = re.compile(r"(environ|getenv)[^\n]{0,40}[\"']COURSE_")
-    offenders = []
-    for path in (REPO / "course_pkg").rglob("*.py"):
-        if path.name == "settings.py":
-            continue
-        if reads.search(path.read_text()):
-            offenders.append(str(path.relative_to(REPO)))
+    """No other module of the package, of the instructor's grader or of the nbgrader configuration
+    reads a COURSE_* variable from the environment: they all go through course_pkg.settings."""
+    files = [*(REPO / "course_pkg").rglob("*.py"), *(REPO / "grader" / "course_grader").rglob("*.py"),
+             REPO / "assignments" / "nbgrader_config.py"]
+    assert len(files) > 20 and any(p.parent.name == "course_grader" for p in files)
+    offenders = [str(p.relative_to(REPO)) for p in files
+                 if p.name != "settings.py" and _READS.search(p.read_text())]
     assert offenders == []
+
+
+@pytest.mark.parametrize("line", ['os.environ.get("COURSE_FAST")', "'COURSE_FAST' in os.environ",
+                                  'os.getenv("COURSE_DATA_DIR", "")', '"COURSE_X" not in environ'])
+def test_the_scan_sees_every_way_of_reading(line):
+    assert _READS.search(line)

@@ -59,6 +59,7 @@ __all__ = [
     "limits_for",
     "is_test_cell",
     "course_environment",
+    "feedback_labels",
 ]
 
 # Error names written into cells; the pipeline reads them back to give each submission a status.
@@ -198,7 +199,7 @@ class Raw:
 
 
 def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = False,
-             env: dict | None = None, read_only: tuple = (), scratch_parent=None) -> Raw:
+             env: dict | None = None, read_only: tuple = (), scratch_parent=None, uid: int = sandbox.UID) -> Raw:
     """Run ``plan`` in a fresh sandbox; return the records the host wrote.
 
     Parameters
@@ -212,8 +213,10 @@ def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = F
         Extra environment variables for the notebook.
     read_only : tuple of paths
         Folders shown read-only (a data folder).
+    uid : int, default 65534
+        The learner's uid when grading as root (one per parallel slot: :func:`course_grader.sandbox.slot_uid`).
     """
-    scratch = sandbox.make_scratch(scratch_parent)
+    scratch = sandbox.make_scratch(scratch_parent, uid=uid)
     try:
         grader = scratch / "grader"
         (grader / "program.json").write_text(json.dumps({"items": plan.items}))
@@ -222,11 +225,11 @@ def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = F
             shutil.copyfile(path, scratch / "work" / Path(path).name)
         if os.geteuid() == 0:
             for path in [*grader.iterdir(), *(scratch / "work").iterdir()]:
-                os.chown(path, sandbox.UID, sandbox.UID)
+                os.chown(path, uid, uid)
         outcome = sandbox.run(
             sandbox.python_command("course_grader.host", f"{sandbox.SCRATCH}/grader"), scratch,
-            limits=limits, env=env, practice=practice, hide_reference=True, importable=SANDBOX_IMPORTABLE, read_only=read_only,
-            progress_file="grader/out/progress",
+            limits=limits, env=env, practice=practice, hide_reference=True, importable=SANDBOX_IMPORTABLE,
+            read_only=read_only, progress_file="grader/out/progress", uid=uid,
         )
         out = scratch / "grader" / "out"
         records = [_read_record(out, n) for n in range(len(plan.items))]
@@ -401,23 +404,25 @@ def course_environment() -> tuple[dict, tuple]:
     """The course's switches a graded notebook should see, and the folders to show it read-only.
 
     The sandbox starts with an empty environment. Fast mode (``COURSE_FAST``, shorter trainings
-    in CI) passes through as it is; downloads are off (``COURSE_OFFLINE=1``: there is no network);
+    in CI) passes through (as ``1`` or ``0``); downloads are off (``COURSE_OFFLINE=1``: there is no network);
     the offline MNIST folder (``COURSE_DATA_DIR``) is shown read-only when it exists.
     """
+    from course_pkg import settings  # the one reader of COURSE_* variables
+
     env = {"COURSE_OFFLINE": "1"}
     read_only: tuple = ()
-    if "COURSE_FAST" in os.environ:
-        env["COURSE_FAST"] = os.environ["COURSE_FAST"]
-    data = os.environ.get("COURSE_DATA_DIR")
-    if data and Path(data).is_dir():
-        env["COURSE_DATA_DIR"] = str(Path(data).resolve())
-        read_only = (Path(data).resolve(),)
+    if settings.is_set("COURSE_FAST"):
+        env["COURSE_FAST"] = "1" if settings.fast_mode() else "0"
+    data = settings.data_dir()
+    if data is not None and data.is_dir():
+        env["COURSE_DATA_DIR"] = str(data.resolve())
+        read_only = (data.resolve(),)
     return env, read_only
 
 
 def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice: bool = False,
                    files=(), repeats: int = 2, memory_gib: float = 4, processes: int = 64,
-                   env: dict | None = None, read_only: tuple = ()) -> Judged:
+                   env: dict | None = None, read_only: tuple = (), uid: int = sandbox.UID) -> Judged:
     """Plan, run and judge one notebook; write the outputs into ``nb`` (in place) and return the outcome.
 
     Parameters
@@ -440,6 +445,8 @@ def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice
         Extra environment variables for the notebook (default: :func:`course_environment`).
     read_only : tuple of paths
         Folders shown read-only inside the sandbox (default: :func:`course_environment`).
+    uid : int, default 65534
+        The learner's uid when grading as root (see :func:`course_grader.sandbox.slot_uid`).
 
     Returns
     -------
@@ -449,13 +456,32 @@ def grade_notebook(nb, assignment: str, secret, *, cell_timeout: float, practice
         env, read_only = course_environment()
     plan = make_plan(nb, assignment, secret, cell_timeout=cell_timeout, repeats=repeats)
     limits = limits_for(cell_timeout, len(plan.items), memory_gib=memory_gib, processes=processes)
-    raw = run_plan(plan, files=files, limits=limits, practice=practice, env=env, read_only=read_only)
+    raw = run_plan(plan, files=files, limits=limits, practice=practice, env=env, read_only=read_only, uid=uid)
     judged = judge(plan, raw, secret)
     count = 0
     for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("course_grader", None)  # only the judge writes it
         if cell.cell_type != "code":
             continue
         count += 1
         cell.outputs = judged.cell_outputs.get(index, [])
         cell.execution_count = count
+        verdict = judged.verdicts.get(_grade_id(cell)) if is_test_cell(cell) else None
+        if verdict is not None:
+            cell.metadata["course_grader"] = feedback_labels(verdict)
     return judged
+
+
+def feedback_labels(verdict) -> dict:
+    """The part's title and its visible and hidden results, for the feedback page's headings.
+
+    >>> from types import SimpleNamespace as N
+    >>> feedback_labels(N(part=N(title="Part 1: dot"), n_visible=3, n_hidden=4, failed_kinds=("(hidden) huge",)))
+    {'title': 'Part 1: dot', 'visible': '3 of 3 passed', 'hidden': '3 of 4 passed'}
+    """
+    failed = [kind.split(")", 1)[0].lstrip("(") for kind in verdict.failed_kinds]
+    labels = {"title": verdict.part.title,
+              "visible": f"{verdict.n_visible - failed.count('visible')} of {verdict.n_visible} passed"}
+    if verdict.n_hidden:
+        labels["hidden"] = f"{verdict.n_hidden - failed.count('hidden')} of {verdict.n_hidden} passed"
+    return labels

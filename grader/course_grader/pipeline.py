@@ -6,10 +6,10 @@ course folder, ``assignments/`` by default)::
     python -m course_grader release  [ASSIGNMENT ...]
     python -m course_grader validate [ASSIGNMENT ...]
     python -m course_grader collect   ASSIGNMENT --from DIR | --zip FILE [--roster CSV]
-    python -m course_grader autograde ASSIGNMENT [--practice]
+    python -m course_grader autograde ASSIGNMENT [--practice] [--jobs N]
     python -m course_grader feedback  ASSIGNMENT
     python -m course_grader export    [ASSIGNMENT ...] [--to grades.csv]
-    python -m course_grader grade     ASSIGNMENT --from DIR | --zip FILE [--roster CSV] [--to CSV] [--practice]
+    python -m course_grader grade     ASSIGNMENT --from DIR | --zip FILE [--roster CSV] [--to CSV] [--practice] [--jobs N]
     python -m course_grader selftest  [ASSIGNMENT ...] [--robustness]
 
 ``--secret PATH`` names the instructor secret (default
@@ -39,6 +39,7 @@ is, never a silent 0.0:
 ``missing-notebook``  the submission holds no notebook for this assignment; not graded
 ``no-submission``     on the roster, nothing submitted
 ``grader-error``      nbgrader failed on this submission; see the log named in the reason
+``unmatched``         a file of a zip that belongs to no known student (its name is in the reason); not graded
 
 Statuses and logs are kept in ``<course>/.grading/``.
 """
@@ -59,7 +60,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_grader import sandbox
+from course_grader import intake, sandbox
 from course_grader import secret as secrets
 
 __all__ = [
@@ -78,7 +79,8 @@ __all__ = [
     "main",
 ]
 
-STATUSES = ("ok", "timeout", "kernel-died", "unreadable", "missing-notebook", "no-submission", "grader-error")
+STATUSES = ("ok", "timeout", "kernel-died", "unreadable", "missing-notebook", "no-submission", "grader-error",
+            "unmatched")
 CLEAN_RELEASE_ERRORS = ("NotImplementedError", "NameError")
 # What a check says about a function that still raises NotImplementedError (course_pkg.checks).
 NOT_WRITTEN = "it is not written yet (it raises NotImplementedError)"
@@ -117,9 +119,14 @@ def create_secret(course, path=None) -> Path:
 
 
 def grader_timeout_override() -> int | None:
-    """Seconds per cell from ``COURSE_GRADER_TIMEOUT`` (the self-tests use a short one), or None."""
-    value = os.environ.get("COURSE_GRADER_TIMEOUT", "").strip()
-    return int(value) if value else None
+    """Seconds per cell from ``COURSE_GRADER_TIMEOUT`` (the self-tests use a short one), or None.
+
+    Read through :mod:`course_pkg.settings`, the one reader of ``COURSE_*`` variables (which
+    refuses a value that is not a whole number of seconds >= 1).
+    """
+    from course_pkg import settings
+
+    return settings.grader_timeout(0) if settings.is_set("COURSE_GRADER_TIMEOUT") else None
 
 
 def _course(course) -> Path:
@@ -561,36 +568,64 @@ def collect(assignment: str, course=None, *, source_dir=None, zips=(), roster=No
         A folder with one sub-folder per student id, holding the student's
         notebook (any name; ``<student>/<assignment>/...`` also works).
     zips : sequence of paths
-        LMS downloads, unpacked with ``nbgrader zip_collect`` (see the
-        ``FileNameCollectorPlugin`` pattern in nbgrader_config.py).
+        Learning-platform downloads (Canvas, Moodle, Blackboard or a folder
+        per student), read by :func:`course_grader.intake.unpack_zips`.
     roster : path, optional
-        CSV with a header ``id[,first_name,last_name,email]``, imported into
-        the gradebook; roster students who submit nothing are exported as
-        ``no-submission``.
+        CSV with a header ``id[,first_name,last_name,email]``, checked by
+        :func:`course_grader.intake.read_roster` and imported into the
+        gradebook; roster students who submit nothing are exported as
+        ``no-submission``, and zip files are matched against it.
 
     Returns
     -------
     dict
         ``{student_id: {"status": ..., "reason": ..., "note": ...}}`` for the
-        students in this batch. Only each student's notebook is kept,
-        under its canonical name; other files are dropped (they could
-        shadow installed packages or carry a pre-trained model).
+        students in this batch, plus one ``unmatched:<zip>:<file>`` entry
+        (status ``unmatched``) per zip file that belongs to no known
+        student. Only each student's notebook is kept, under its canonical
+        name; other files are dropped (they could shadow installed packages
+        or carry a pre-trained model).
+
+    Raises
+    ------
+    PipelineError
+        With the reason, when the roster cannot be used or a zip cannot be read.
     """
     course = _course(course)
+    students = None
     if roster is not None:
+        try:
+            students = intake.read_roster(roster)
+        except intake.IntakeError as err:
+            raise PipelineError(str(err)) from err
         proc = run_nbgrader(course, "db", "student", "import", str(Path(roster).resolve()), log_step="roster")
         if proc.returncode != 0:
-            raise PipelineError(f"importing the roster failed; see {proc.log_path}")
+            said = [ln.strip() for ln in proc.stdout.splitlines() if "rror" in ln][-3:]
+            raise PipelineError(f"nbgrader could not import the roster {roster}: {' | '.join(said) or 'no message'} "
+                                f"(whole output: {proc.log_path})")
     incoming_dirs: list[Path] = []
+    notes: dict = {}
+    ledger = _read_ledger(course, assignment)
     if source_dir is not None:
         incoming_dirs.append(Path(source_dir).resolve())
     if zips:
-        incoming_dirs.append(_zip_collect(course, assignment, [Path(z).resolve() for z in zips]))
+        for key in [k for k, e in ledger.items() if e.get("status") == "unmatched"]:
+            del ledger[key]  # this download replaces the last one's unmatched files
+        try:
+            found = intake.unpack_zips([Path(z).resolve() for z in zips], assignment,
+                                       course / "downloaded" / assignment / "collected", students)
+        except intake.IntakeError as err:
+            raise PipelineError(str(err)) from err
+        incoming_dirs.append(found.folder)
+        notes = found.notes
+        for item in found.unmatched:
+            ledger[f"unmatched:{item.label}"] = {
+                "status": "unmatched", "file": item.label, "note": "",
+                "reason": f"file '{item.member}' in {item.zip_name} was not graded: {item.reason}"}
     if not incoming_dirs:
         raise PipelineError("collect needs --from DIR or --zip FILE.")
 
-    ledger = _read_ledger(course, assignment)
-    batch: dict[str, dict] = {}
+    batch: dict[str, dict] = {k: e for k, e in ledger.items() if e.get("status") == "unmatched"}
     for incoming in incoming_dirs:
         for student_dir in _student_dirs(incoming):
             student = student_dir.name
@@ -602,6 +637,7 @@ def collect(assignment: str, course=None, *, source_dir=None, zips=(), roster=No
             shutil.rmtree(course / "autograded" / student / assignment, ignore_errors=True)
             shutil.rmtree(course / "feedback" / student / assignment, ignore_errors=True)
             chosen, note = _pick_notebook(files, assignment)
+            note = "; ".join(n for n in (notes.get(student, ""), note) if n)
             entry = {"status": "received", "reason": "", "note": note}
             if chosen is None:
                 names = ", ".join(p.name for p in sorted(where.rglob("*")) if p.is_file())[:300] or "nothing"
@@ -621,27 +657,6 @@ def collect(assignment: str, course=None, *, source_dir=None, zips=(), roster=No
             batch[student] = ledger[student] = entry
     _write_ledger(course, assignment, ledger)
     return batch
-
-
-def _zip_collect(course: Path, assignment: str, zips: list[Path]) -> Path:
-    """Unpack LMS zips with ``nbgrader zip_collect`` into a staging tree; return it."""
-    archive = course / "downloaded" / assignment / "archive"
-    shutil.rmtree(archive, ignore_errors=True)
-    archive.mkdir(parents=True)
-    for z in zips:
-        shutil.copy(z, archive / z.name)
-    staging = course / "downloaded" / assignment / "collected"
-    shutil.rmtree(staging, ignore_errors=True)
-    rel = staging.relative_to(course)
-    proc = run_nbgrader(
-        course, "zip_collect", assignment, "--force", f"--CourseDirectory.submitted_directory={rel}",
-        assignment=assignment,
-    )
-    if proc.returncode != 0:
-        raise PipelineError(f"nbgrader zip_collect {assignment} failed; see {proc.log_path}")
-    # zip_collect writes <staging>/<student>/<assignment>/<files>; collect() reads that layout.
-    staging.mkdir(parents=True, exist_ok=True)
-    return staging
 
 
 # --------------------------------------------------------------------------- autograde and feedback
@@ -689,8 +704,89 @@ def require_sandbox(practice: bool) -> None:
         raise PipelineError(str(err)) from err
 
 
+def _prejudge(course: Path, assignment: str, students: list[str], *, jobs: int, timeout: int | None,
+              practice: bool, secret_path: Path, spool: Path) -> int:
+    """Run and judge ``students``' notebooks ``jobs`` at a time, before nbgrader's own (serial) pass.
+
+    Each submission goes through the course configuration's sanitize steps
+    (read-only use of the gradebook), then through the sandbox and the judge
+    in one of ``jobs`` slots (each slot its own uid: :func:`sandbox.slot_uid`;
+    each run its own scratch folder). The results land in ``spool``, named by
+    a digest of everything a verdict depends on; ``nbgrader autograde`` then
+    runs as usual, one notebook after the other, and :class:`JudgeInSandbox`
+    takes a result from ``spool`` instead of running a notebook whose digest
+    matches. Everything that writes the gradebook stays in nbgrader's serial
+    pass. Returns the number of results written.
+    """
+    import queue
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    import nbformat
+    from tqdm import tqdm
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from course_grader.preprocessors import JudgeInSandbox, data_files
+
+    config = PyFileConfigLoader("nbgrader_config.py", str(course)).load_config()
+    if timeout:
+        config.JudgeInSandbox.timeout = float(timeout)
+        config.JudgeInSandbox.assignment_timeouts = {}
+    config.JudgeInSandbox.secret_path = str(secret_path)
+    config.JudgeInSandbox.practice = practice
+    judger = JudgeInSandbox(config=config)
+    key = secrets.load(secret_path, forbidden=(_repository(course),))
+    sanitizers = [cls(config=config) for cls in config.Autograde.sanitize_preprocessors]
+    source_files = [p for p in data_files(course / "source" / assignment)
+                    if not any(Path(p).match(pattern) for pattern in config.CourseDirectory.ignore)]
+
+    def prepare(student):
+        submitted = course / "submitted" / student / assignment
+        nb = nbformat.read(str(submitted / f"{assignment}.ipynb"), as_version=4)
+        resources = {"nbgrader": {"notebook": assignment, "assignment": assignment, "student": student,
+                                  "db_url": f"sqlite:///{course / 'gradebook.db'}"},
+                     "metadata": {"path": str(submitted)}}
+        for step in sanitizers:
+            nb, resources = step.preprocess(nb, resources)
+        nb = nbformat.reads(nbformat.writes(nb), as_version=4)  # as nbgrader reads it back from disk
+        by_name = {p.name: p for p in [*data_files(submitted), *source_files]}  # source files win, as in nbgrader
+        files = [by_name[name] for name in sorted(by_name)]
+        return nb, files
+
+    work = []
+    for student in students:
+        try:
+            work.append((student, *prepare(student)))
+        except Exception as err:  # nbgrader's serial pass grades it (or reports why it cannot)
+            print(f"{student}: not judged in parallel ({type(err).__name__}: {str(err)[:200]})", file=sys.stderr)
+    spool.mkdir(parents=True, exist_ok=True)
+    slots: queue.Queue = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+
+    def run_one(student, nb, files):
+        slot = slots.get()
+        try:
+            result = judger.judge_into(nb, assignment, files, key, uid=sandbox.slot_uid(slot))
+        finally:
+            slots.put(slot)
+        (spool / f"{judger.run_key(nb, assignment, files, key)}.json").write_text(json.dumps(result))
+
+    written = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool, \
+            tqdm(total=len(work), desc=f"grading {assignment}", unit="notebook", file=sys.stderr) as bar:
+        futures = {pool.submit(run_one, *item): item[0] for item in work}
+        for future in as_completed(futures):
+            try:
+                future.result()
+                written += 1
+            except Exception as err:  # graded again in the serial pass, which records the failure
+                bar.write(f"{futures[future]}: {type(err).__name__}: {str(err)[:300]}")
+            bar.update(1)
+    return written
+
+
 def autograde(assignment: str, course=None, *, timeout: int | None = None, practice: bool = False,
-              secret_path=None) -> dict:
+              secret_path=None, jobs: int = 1) -> dict:
     """Autograde every collected, not yet graded submission; return per-student statuses.
 
     Runs ``nbgrader autograde`` once for the batch (the hardened config
@@ -708,12 +804,19 @@ def autograde(assignment: str, course=None, *, timeout: int | None = None, pract
         rows are marked ``unsandboxed``.
     secret_path : path, optional
         The instructor secret (default: ``~/.config/course-grader/secret``).
+    jobs : int, default 1
+        Submissions run at once, each in its own sandbox (see :func:`_prejudge`);
+        nbgrader then records them one after the other in the one gradebook.
 
     Raises
     ------
     PipelineError
         If bubblewrap cannot run and ``practice`` is False, or there is no secret.
+    ValueError
+        If ``jobs`` is not a positive integer.
     """
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"autograde: expected jobs to be an integer >= 1; got {jobs!r}. Pass --jobs 1 or more.")
     course = _course(course)
     require_sandbox(practice)
     path = Path(secret_path) if secret_path else secrets.default_path()
@@ -727,7 +830,19 @@ def autograde(assignment: str, course=None, *, timeout: int | None = None, pract
     flags = [f"--JudgeInSandbox.secret_path={path.resolve()}"]
     if practice:
         flags.append("--JudgeInSandbox.practice=True")
+    spool = course / _LEDGER_DIR / "parallel" / assignment
+    shutil.rmtree(spool, ignore_errors=True)
+    if jobs > 1 and pending:
+        _prejudge(course, assignment, pending, jobs=jobs, timeout=timeout, practice=practice,
+                  secret_path=path.resolve(), spool=spool)
+        flags.append(f"--JudgeInSandbox.prejudged_dir={spool}")
     proc = run_nbgrader(course, "autograde", assignment, *flags, env=env, assignment=assignment)
+    if jobs > 1:
+        left = len(list(spool.glob("*.json"))) if spool.is_dir() else 0
+        if left:
+            print(f"note: {left} result(s) judged in parallel were not used; nbgrader graded those notebooks "
+                  f"itself (see {proc.log_path})", file=sys.stderr)
+        shutil.rmtree(spool, ignore_errors=True)
     for student in pending:
         graded = course / "autograded" / student / assignment / f"{assignment}.ipynb"
         if graded.exists():
@@ -842,6 +957,8 @@ def export(assignments=None, course=None, *, to=None) -> list[dict]:
     for assignment in assignments:
         for student, entry in sorted(_read_ledger(course, assignment).items()):
             if (student, assignment) not in known and entry.get("status") != "received":
+                if entry.get("status") == "unmatched":
+                    student = ""  # the reason names the file; no student id is known
                 rows.append({"student_id": student, "assignment": assignment, "score": "", "max_score": "",
                              "status": entry["status"], "reason": entry.get("reason", ""), "parts": "",
                              "note": entry.get("note", ""), "timestamp": "", "sandbox": ""})
@@ -865,7 +982,7 @@ def _require_judged(assignment: str) -> None:
 
 
 def grade(assignment: str, course=None, *, source_dir=None, zips=(), roster=None, to=None,
-          timeout: int | None = None, practice: bool = False, secret_path=None) -> list[dict]:
+          timeout: int | None = None, practice: bool = False, secret_path=None, jobs: int = 1) -> list[dict]:
     """collect → autograde → feedback → export for one assignment; return the exported rows.
 
     Refuses before collecting anything when the sandbox cannot run (unless ``practice``).
@@ -876,7 +993,7 @@ def grade(assignment: str, course=None, *, source_dir=None, zips=(), roster=None
     if not (course / "release" / assignment / f"{assignment}.ipynb").exists():
         raise PipelineError(f"release/{assignment} does not exist: run `release {assignment}` first.")
     collect(assignment, course, source_dir=source_dir, zips=zips, roster=roster)
-    autograde(assignment, course, timeout=timeout, practice=practice, secret_path=secret_path)
+    autograde(assignment, course, timeout=timeout, practice=practice, secret_path=secret_path, jobs=jobs)
     report = feedback(assignment, course)
     if report.problems:
         print("\n".join(report.problems), file=sys.stderr)
@@ -900,12 +1017,26 @@ def _print_rows(rows: list[dict]) -> None:
         reason = f"  ({r['reason']})" if r["reason"] else ""
         note = f"  [{r['note']}]" if r.get("note") else ""
         unsafe = "  UNSANDBOXED" if r.get("sandbox") == "unsandboxed" else ""
-        print(f"{r['assignment']:>15} {r['student_id']:<20} {score:>6}/{r['max_score']:<5} {r['status']}{reason}{note}"
+        print(f"{r['assignment']:>15} {r['student_id'] or '?':<20} {score:>6}/{r['max_score']:<5} {r['status']}{reason}{note}"
               f"{unsafe}")
 
 
 _PRACTICE_HELP = ("grade WITHOUT the sandbox (learners' code runs with your permissions; every CSV row says "
                   "unsandboxed): for trying the pipeline out, never for marks that count")
+
+
+_JOBS_HELP = ("grade N submissions at once, each in its own sandbox (default 1); the gradebook is still "
+              "written one submission at a time")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {text!r}")
+    return value
 
 
 def main(argv=None) -> int:
@@ -932,10 +1063,12 @@ def main(argv=None) -> int:
             p.add_argument("--to", help="CSV to write (default: <course>/grades.csv)")
             p.add_argument("--timeout", type=int, help="per-cell timeout in seconds for this run")
             p.add_argument("--practice", action="store_true", help=_PRACTICE_HELP)
+            p.add_argument("--jobs", type=_positive, default=1, help=_JOBS_HELP)
     p = sub.add_parser("autograde", help="grade the collected submissions")
     p.add_argument("assignment")
     p.add_argument("--timeout", type=int, help="per-cell timeout in seconds for this run")
     p.add_argument("--practice", action="store_true", help=_PRACTICE_HELP)
+    p.add_argument("--jobs", type=_positive, default=1, help=_JOBS_HELP)
     p = sub.add_parser("feedback", help="write the feedback HTML files")
     p.add_argument("assignment")
     p = sub.add_parser("export", help="write the grades CSV with a status per row")
@@ -966,7 +1099,7 @@ def main(argv=None) -> int:
             return 0
         if args.command == "autograde":
             graded = autograde(args.assignment, course, timeout=args.timeout, practice=args.practice,
-                               secret_path=args.secret)
+                               secret_path=args.secret, jobs=args.jobs)
             for student, entry in sorted(graded.items()):
                 print(f"{student:<20} {entry['status']} {entry['reason']}".rstrip())
             return 0
@@ -978,7 +1111,7 @@ def main(argv=None) -> int:
         if args.command == "grade":
             _print_rows(grade(args.assignment, course, source_dir=args.source_dir, zips=args.zips,
                               roster=args.roster, to=args.to, timeout=args.timeout, practice=args.practice,
-                              secret_path=args.secret))
+                              secret_path=args.secret, jobs=args.jobs))
             return 0
         if args.command == "selftest":
             from course_grader import selftest

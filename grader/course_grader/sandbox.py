@@ -61,6 +61,7 @@ __all__ = [
     "python_command",
     "read_small",
     "INSTALL_HELP",
+    "slot_uid",
 ]
 
 GiB = 2**30
@@ -70,6 +71,20 @@ MiB = 2**20
 SCRATCH = "/scratch"
 # The learner's uid when grading as root ("nobody" on Debian); as an ordinary user, the user's own uid.
 UID = 65534
+
+
+def slot_uid(slot: int) -> int:
+    """The learner's uid for parallel slot ``slot`` (``grade --jobs``) when grading as root.
+
+    Slot 0 is :data:`UID`; the others get uids far above any account's, so that
+    two sandboxes running at once never share a uid, and with it the process
+    limit (``RLIMIT_NPROC`` counts every process of a uid). As an ordinary
+    user every sandbox runs as that user in its own user namespace, and the
+    slots share the user's process limit.
+    """
+    if not isinstance(slot, int) or slot < 0:
+        raise ValueError(f"slot_uid: expected a slot number >= 0; got {slot!r}. Number slots 0, 1, 2, ...")
+    return UID if slot == 0 else 2_000_000_000 + slot
 
 INSTALL_HELP = (
     "Grading runs every submission inside a bubblewrap sandbox. Install it with "
@@ -306,7 +321,8 @@ def run(argv: list[str], scratch, *, limits: Limits = Limits(), env: dict | None
         else:
             bwrap = check()
             os.chmod(stubs, 0o755)
-            command = [bwrap, *_namespace_args(uid), *_binds(scratch, Path(stubs), hide_reference, importable, read_only),
+            command = [bwrap, *_namespace_args(uid),
+                       *_binds(scratch, Path(stubs), hide_reference, importable, read_only, uid),
                        "--chdir", f"{SCRATCH}/work", "--"]
             if os.geteuid() == 0:
                 command += [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
@@ -318,6 +334,7 @@ def run(argv: list[str], scratch, *, limits: Limits = Limits(), env: dict | None
 
 
 _MPL_CACHE: list[Path] = []
+_MPL_LOCK = threading.Lock()
 
 
 def _seed_matplotlib_cache(target: Path) -> None:
@@ -329,16 +346,17 @@ def _seed_matplotlib_cache(target: Path) -> None:
     import importlib.util
 
     try:
-        if not _MPL_CACHE:
-            if importlib.util.find_spec("matplotlib") is None:
-                return
-            cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course-grader" / "matplotlib"
-            cache.mkdir(parents=True, exist_ok=True)
-            if not list(cache.glob("fontlist-*.json")):
-                subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
-                               env={**os.environ, "MPLCONFIGDIR": str(cache)}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=300, check=False)
-            _MPL_CACHE.append(cache)
+        with _MPL_LOCK:  # parallel slots (grade --jobs) build the cache once, not at the same time
+            if not _MPL_CACHE:
+                if importlib.util.find_spec("matplotlib") is None:
+                    return
+                cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course-grader" / "matplotlib"
+                cache.mkdir(parents=True, exist_ok=True)
+                if not list(cache.glob("fontlist-*.json")):
+                    subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
+                                   env={**os.environ, "MPLCONFIGDIR": str(cache)}, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=300, check=False)
+                _MPL_CACHE.append(cache)
         target.mkdir(parents=True, exist_ok=True)
         for path in _MPL_CACHE[0].glob("fontlist-*.json"):
             shutil.copyfile(path, target / path.name)
@@ -397,7 +415,8 @@ def _set_limits(limits: Limits) -> None:
             pass
 
 
-def _binds(scratch: Path, stubs: Path, hide_reference: bool, importable: tuple, read_only: tuple) -> list[str]:
+def _binds(scratch: Path, stubs: Path, hide_reference: bool, importable: tuple, read_only: tuple,
+           uid: int = UID) -> list[str]:
     import course_grader
     import course_pkg
 
@@ -432,8 +451,8 @@ def _binds(scratch: Path, stubs: Path, hide_reference: bool, importable: tuple, 
     etc = stubs / "etc"
     etc.mkdir()
     args += ["--perms", "0755", "--dir", "/etc"]
-    (etc / "passwd").write_text("root:x:0:0::/:/bin/false\nnobody:x:65534:65534:learner:/scratch/home:/bin/false\n")
-    (etc / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
+    (etc / "passwd").write_text(f"root:x:0:0::/:/bin/false\nnobody:x:{uid}:{uid}:learner:/scratch/home:/bin/false\n")
+    (etc / "group").write_text(f"root:x:0:\nnogroup:x:{uid}:\n")
     for name in ("passwd", "group"):
         os.chmod(etc / name, 0o644)
         args += ["--ro-bind", str(etc / name), f"/etc/{name}"]

@@ -181,7 +181,7 @@ def test_a_marker_in_a_learners_comment_does_not_stop_feedback():
 
 def test_feedback_keeps_only_the_error_message_of_test_cells():
     traceback = ["Cell In[7], line 3", "      2 ### BEGIN HIDDEN", "----> 3 check(f, secret=42)", "CheckFailed: msg"]
-    error = new_output("error", ename="course_pkg.grading._core.CheckFailed", evalue="softmax: message", traceback=traceback)
+    error = new_output("error", ename="course_pkg.checks._core.CheckFailed", evalue="softmax: message", traceback=traceback)
     nb = new_notebook(cells=[_test_cell("t", outputs=[error, new_output("display_data", data={"text/plain": "x"})])])
     nb, _ = pp.SanitizeGradeCellFeedback().preprocess(nb, {})
     (out,) = nb.cells[0].outputs

@@ -326,6 +326,8 @@ def plot_hidden_units(
     resolution: int = 100,
     padding: float = 0.5,
     n_cols: int = 4,
+    panel_size: tuple[float, float] = (3.2, 2.8),
+    colorbar: str = "each",
     cmap: str = "RdBu_r",
     ax=None,
 ):
@@ -351,8 +353,16 @@ def plot_hidden_units(
         Margin added around the data on every side.
     n_cols : int, default 4
         Panels per row.
+    panel_size : (float, float), default (3.2, 2.8)
+        Width and height of one panel in inches, when a new figure is made.
+        A figure of many panels stays legible on a page when its panels are
+        small and few per row, e.g. ``n_cols=4, panel_size=(2.2, 1.9)``.
+    colorbar : {"each", "shared", "none"}, default "each"
+        One colour bar per panel, each with its own range; one colour bar for
+        the whole figure, all panels on the same range (compares units at a
+        glance and saves room); or none.
     cmap : str, default "RdBu_r"
-        Colormap of the activation values (one colour bar per panel).
+        Colormap of the activation values.
     ax : sequence of Axes, optional
         One Axes per hidden unit. Defaults to a new figure.
 
@@ -380,12 +390,21 @@ def plot_hidden_units(
             f"{len(grid)} grid points; got {_checks.format_shape(H.shape)}."
         )
     n_cols = _checks.check_int(n_cols, where=where, name="n_cols")
+    panel_size = _panel_size(panel_size, where=where)
+    colorbar = _checks.check_choice(colorbar, ("each", "shared", "none"), where=where, name="colorbar")
     y = _point_labels(y, X, where)
-    fig, axes = _panel_axes(ax, H.shape[1], n_cols=n_cols, where=where)
+    fig, axes = _panel_axes(ax, H.shape[1], n_cols=n_cols, where=where, panel_size=panel_size)
+    limits = {}
+    if colorbar == "shared":
+        low, high = float(np.min(H)), float(np.max(H))
+        limits = {"vmin": low, "vmax": high if high > low else low + 1.0}
     for m, axis in enumerate(axes):
         activation = H[:, m].reshape(len(ys), len(xs))  # (R, R)
-        image = axis.imshow(activation, origin="lower", extent=_extent(xs, ys), cmap=cmap, aspect="auto")
-        fig.colorbar(image, ax=axis, shrink=0.8)
+        image = axis.imshow(
+            activation, origin="lower", extent=_extent(xs, ys), cmap=cmap, aspect="auto", **limits
+        )
+        if colorbar == "each":
+            fig.colorbar(image, ax=axis, shrink=0.8)
         if y is None:
             axis.scatter(X[:, 0], X[:, 1], color="k", s=6)
         else:
@@ -394,7 +413,26 @@ def plot_hidden_units(
         axis.set_title(f"unit {m}")
         axis.set_xticks([])
         axis.set_yticks([])
+    if colorbar == "shared":
+        fig.colorbar(image, ax=axes, shrink=0.8, label="activation")
     return fig
+
+
+def _panel_size(panel_size, *, where: str) -> tuple[float, float]:
+    """Check a (width, height) in inches: two positive finite numbers."""
+    try:
+        width, height = (float(v) for v in panel_size)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{where}: expected panel_size as two numbers (width, height) in inches; got {panel_size!r}. "
+            "Write e.g. panel_size=(2.2, 1.9)."
+        ) from None
+    if not (np.isfinite(width) and np.isfinite(height) and width > 0 and height > 0):
+        raise ValueError(
+            f"{where}: expected panel_size with a positive width and height in inches; got {panel_size!r}. "
+            "Write e.g. panel_size=(2.2, 1.9)."
+        )
+    return width, height
 
 
 def plot_history(

@@ -175,6 +175,37 @@ def test_hidden_units_one_map_per_unit():
         np.testing.assert_allclose(ax.collections[0].get_offsets(), X2)
 
 
+def test_hidden_units_panel_size_and_shared_colorbar():
+    W1 = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]])  # (D, M) = (2, 3): unit 1 reaches larger values
+
+    def hidden(P):
+        return np.maximum(P @ W1, 0.0)  # (G, 3), ReLU ramps of different heights
+
+    fig = plotting.plot_hidden_units(hidden, X2, resolution=10, n_cols=2, panel_size=(2.0, 1.5),
+                                     colorbar="shared")
+    np.testing.assert_allclose(fig.get_size_inches(), [4.0, 3.0])  # 2 columns x 2 rows of 2.0 x 1.5
+    panels = [ax for ax in fig.axes if ax.get_title().startswith("unit")]
+    colorbars = [ax for ax in fig.axes if not ax.get_title().startswith("unit")]
+    assert len(panels) == 3 and len(colorbars) == 1  # one bar for the figure, not one per panel
+    values = np.concatenate([np.ravel(ax.images[0].get_array()) for ax in panels])
+    for ax in panels:  # every panel on the range of all units together
+        np.testing.assert_allclose(ax.images[0].get_clim(), (values.min(), values.max()))
+    each = plotting.plot_hidden_units(hidden, X2, resolution=10, n_cols=2)
+    assert len(each.axes) == 6  # three panels, three colour bars of their own
+    np.testing.assert_allclose(each.get_size_inches(), [6.4, 5.6])  # the default 3.2 x 2.8 panels
+    none = plotting.plot_hidden_units(hidden, X2, resolution=10, colorbar="none")
+    assert len(none.axes) == 3
+
+
+def test_hidden_units_validates_panel_size_and_colorbar():
+    with pytest.raises(TypeError, match=r"panel_size as two numbers"):
+        plotting.plot_hidden_units(lambda P: P, X2, resolution=4, panel_size=3)
+    with pytest.raises(ValueError, match=r"positive width and height"):
+        plotting.plot_hidden_units(lambda P: P, X2, resolution=4, panel_size=(2.0, 0.0))
+    with pytest.raises(ValueError, match=r"colorbar to be one of"):
+        plotting.plot_hidden_units(lambda P: P, X2, resolution=4, colorbar="left")
+
+
 def test_hidden_units_validates_activations_shape():
     with pytest.raises(ValueError, match=r"activations of shape \(16, M\)"):
         plotting.plot_hidden_units(lambda P: P[:, 0], X2, resolution=4)

@@ -14,11 +14,13 @@ Modules, in the order the book meets them. Imports run one way: backend <- activ
 ``training``     ``train_epoch``: forward -> loss -> backward -> step for each mini-batch
 ``network``      ``MLP``: forward, loss, backward, fit, predict, evaluate
 ``gradcheck``    numeric gradients and ``check_layer``
+``autograd``     ``Value``: a scalar autograd engine, backpropagation one number at a time
 
 The most used names are importable from here, e.g. ``from course_pkg.numpy_nn import MLP, Adam``.
 """
 
 from course_pkg.numpy_nn.activations import get_activation, relu, sigmoid, softmax, softplus, tanh
+from course_pkg.numpy_nn.autograd import Value
 from course_pkg.numpy_nn.backend import get_array_module, to_numpy
 from course_pkg.numpy_nn.batching import minibatches
 from course_pkg.numpy_nn.gradcheck import check_layer, numeric_grad, numeric_vjp, rel_error
@@ -35,6 +37,6 @@ __all__ = [
     "Perceptron", "TLU",
     "get_activation", "sigmoid", "tanh", "relu", "softplus", "softmax",
     "get_loss", "softmax_cross_entropy", "sigmoid_binary_crossentropy",
-    "numeric_grad", "numeric_vjp", "rel_error", "check_layer",
+    "numeric_grad", "numeric_vjp", "rel_error", "check_layer", "Value",
     "get_array_module", "to_numpy",
 ]

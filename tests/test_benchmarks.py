@@ -1,14 +1,25 @@
 """The benchmark script's arithmetic and report (its timings are read by people, never asserted)."""
 
 import numpy as np
+import pytest
 
 from course_pkg import benchmarks
 
 
-def test_train_flops_per_sample_counts_forward_and_both_backward_products():
-    # 784-128-64-10 has 784*128 + 128*64 + 64*10 = 109,184 weights; 2 FLOPs each forward, 4 backward.
-    assert benchmarks.train_flops_per_sample() == 6 * 109_184
-    assert benchmarks.train_flops_per_sample((3, 2)) == 36
+def test_train_flops_per_sample_counts_no_dx_for_the_first_layer():
+    # By hand, 784-128-64-10: D*M = 100,352 + 8,192 + 640 = 109,184 weights.
+    # forward 2 * 109,184 = 218,368; dW 2 * 109,184 = 218,368; dX of layers 2 and 3 only 2 * 8,832 = 17,664.
+    assert benchmarks.train_flops_per_sample() == 218_368 + 218_368 + 17_664 == 454_400
+    # One layer 3 -> 2: forward and dW, 2 * 6 FLOPs each; its input is the data, so no dX at all.
+    assert benchmarks.train_flops_per_sample((3, 2)) == 24
+    # 5-4-3: forward 2 * 32, dW 2 * 32, dX of the second layer only 2 * 12.
+    assert benchmarks.train_flops_per_sample([5, 4, 3]) == 152
+
+
+@pytest.mark.parametrize("sizes", [(3,), (), (4, 0, 2)])
+def test_train_flops_per_sample_rejects_bad_sizes(sizes):
+    with pytest.raises(ValueError, match="train_flops_per_sample: expected layer_sizes with at least 2"):
+        benchmarks.train_flops_per_sample(sizes)
 
 
 def test_numpy_mlp_throughput_runs_and_reports_a_positive_rate():
@@ -35,5 +46,5 @@ def test_report_names_every_budget():
                   "seconds": 30.0, "test_accuracy": 0.98, "val_accuracy": 0.98},
     }
     report = benchmarks.format_report(results)
-    for text in ("budget < 0.3 s", ">= 2x keras", "2.00", "40.0", "50%", "98.00%", "< 60 s"):
+    for text in ("budget < 0.3 s", ">= 2x keras", ">= 30% of the roofline at batch 128", "2.00", "40.0", "50%", "98.00%", "< 60 s"):
         assert text in report

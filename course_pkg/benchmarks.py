@@ -213,6 +213,62 @@ def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int =
     return n / (time.perf_counter() - start)
 
 
+def profile_fit(*, batch_size: int = 128, hidden_activation: str = "relu", n_train: int = 20_000,
+                epochs: int = 2, top: int = 15) -> str:
+    """Profile ``MLP.fit`` on the benchmark's network with :mod:`cProfile`; return the top functions.
+
+    The network is trained for one warm-up epoch, then ``epochs`` epochs under the profiler (Adam,
+    float32, synthetic MNIST-shaped data, as the throughput rows). The report lists the ``top``
+    functions by cumulative time (where the time goes, callers included) and by own time (which
+    function body spends it: a matrix product, an element-wise pass, Python bookkeeping).
+
+    Parameters
+    ----------
+    batch_size : int, default 128
+    hidden_activation : str, default "relu"
+    n_train : int, default 20000
+        Training samples per epoch.
+    epochs : int, default 2
+        Profiled epochs.
+    top : int, default 15
+        Lines per table.
+
+    Returns
+    -------
+    str
+        The two tables of :mod:`pstats`, with a heading that gives the steps and seconds per step.
+    """
+    import cProfile  # noqa: PLC0415 - only for --profile
+    import io  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    from course_pkg.numpy_nn.network import MLP
+    from course_pkg.numpy_nn.optimizers import Adam
+
+    X, y = synthetic_mnist_shaped(n_train)
+    mlp = MLP(list(LAYER_SIZES), hidden_activation=hidden_activation, seed=0)
+    optimizer = Adam(learning_rate=1e-3)
+    mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer, verbose=0, seed=0)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    mlp.fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer, verbose=0, seed=1)
+    profiler.disable()
+    seconds = time.perf_counter() - start
+    steps = epochs * -(-n_train // batch_size)
+    out = io.StringIO()
+    out.write(
+        f"profile of MLP.fit, {'-'.join(map(str, LAYER_SIZES))} {hidden_activation}, batch {batch_size}, "
+        f"{epochs} epoch(s) of {n_train:,} samples: {steps} steps, {seconds / steps * 1e3:.3f} ms per step "
+        "(profiler overhead included)\n"
+    )
+    for order in ("cumulative", "tottime"):
+        out.write(f"\n--- top {top} by {order} time ---\n")
+        stats = pstats.Stats(profiler, stream=out)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+    return out.getvalue()
+
+
 def mnist_accuracy_run(*, epochs: int = 12, batch_size: int = 128) -> dict:
     """Train the reference MNIST network with the NumPy MLP; return accuracy and seconds.
 
@@ -306,14 +362,34 @@ def format_report(results: dict) -> str:
 
 
 def main(argv=None) -> int:
-    """Command-line entry point: ``python -m course_pkg bench [--quick] [--no-keras] [--json FILE]``."""
+    """Command-line entry point: ``python -m course_pkg bench [--quick] [--no-keras] [--json FILE] [--profile]``.
+
+    ``--profile`` prints where ``MLP.fit`` spends its time (:func:`profile_fit`, at the batch sizes
+    of ``--batch-size``) instead of running the benchmarks.
+    """
     parser = argparse.ArgumentParser(prog="python -m course_pkg bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="less data, one epoch, no MNIST run")
     parser.add_argument("--no-keras", action="store_true", help="skip the TensorFlow rows")
     parser.add_argument("--no-mnist", action="store_true", help="skip the MNIST accuracy run")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the top functions of MLP.fit by cumulative and own time (cProfile) "
+                        "instead of the benchmarks")
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[128, 512], metavar="B",
+                        help="batch sizes of the throughput rows or of the profile (default: 128 512)")
+    parser.add_argument("--activation", nargs="+", default=["relu", "sigmoid"], metavar="NAME",
+                        help="hidden activations of the throughput rows or of the profile "
+                        "(default: relu sigmoid)")
     args = parser.parse_args(argv)
+    if args.profile:
+        for activation in args.activation:
+            for batch_size in args.batch_size:
+                print(profile_fit(batch_size=batch_size, hidden_activation=activation,
+                                  n_train=4_000 if args.quick else 20_000))
+        return 0
     results = run(
+        batch_sizes=tuple(args.batch_size),
+        activations=tuple(args.activation),
         n_train=4_000 if args.quick else 20_000,
         epochs=1 if args.quick else 3,
         keras=not args.no_keras,

@@ -48,3 +48,19 @@ def test_report_names_every_budget():
     report = benchmarks.format_report(results)
     for text in ("budget < 0.3 s", ">= 2x keras", ">= 30% of the roofline at batch 128", "2.00", "40.0", "50%", "98.00%", "< 60 s"):
         assert text in report
+
+
+def test_profile_fit_names_the_layers_and_the_optimizer():
+    report = benchmarks.profile_fit(batch_size=64, n_train=256, epochs=1, top=40)
+    assert "batch 64" in report and "4 steps" in report and "ms per step" in report
+    for function in ("train_epoch", "linear_forward", "linear_backward", "_update"):
+        assert function in report
+
+
+def test_bench_profile_option_prints_the_profile_instead_of_the_benchmarks(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(benchmarks, "profile_fit", lambda **kwargs: calls.append(kwargs) or "PROFILE")
+    monkeypatch.setattr(benchmarks, "run", lambda **kwargs: pytest.fail("the benchmarks ran"))
+    assert benchmarks.main(["--profile", "--quick", "--batch-size", "32", "--activation", "sigmoid"]) == 0
+    assert calls == [{"batch_size": 32, "hidden_activation": "sigmoid", "n_train": 4_000}]
+    assert capsys.readouterr().out == "PROFILE\n"

@@ -12,7 +12,9 @@ One run prints, on this machine:
   - a per-sample column-vector loop in the style of widely copied blog code (with its gradient bug
     fixed, so it does the same arithmetic one sample at a time);
 
-  and the ratios between them and the fraction of the roofline the NumPy MLP reaches;
+  and the ratios between them and the fraction of the roofline the NumPy MLP reaches, also with the
+  BLAS library limited to one thread (against the one-thread roofline): on a machine whose cores
+  are busy with other work, the threads of the small matrix products wait for each other;
 * MNIST: test accuracy and wall time of the course's reference training run.
 
 Budgets are checked here, by a person reading the output, never by timed unit tests. Everything is
@@ -23,6 +25,7 @@ TensorFlow is imported only when the Keras rows run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -96,6 +99,21 @@ def matmul_flops_per_second(n: int = 2048, repeats: int = 5) -> float:
         a @ b
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best
+
+
+@contextlib.contextmanager
+def blas_threads(n: int):
+    """Run the ``with`` block with the BLAS library (NumPy's matrix products) limited to ``n`` threads.
+
+    The training step of a small network alternates short matrix products (several BLAS threads)
+    with element-wise NumPy passes (one thread). On a machine whose cores are busy with other work,
+    the BLAS threads wait for each other at every product and one thread can be several times
+    faster; the benchmark reports both, so the table says which effect a number shows.
+    """
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - installed with scikit-learn
+
+    with threadpool_limits(limits=n, user_api="blas"):
+        yield
 
 
 def import_time(module: str = "course_pkg", repeats: int = 5) -> float:
@@ -300,6 +318,9 @@ def run(*, batch_sizes=(128, 512), activations=("relu", "sigmoid"), n_train: int
     results["import_numpy_nn_seconds"] = import_time("course_pkg.numpy_nn")
     peak = matmul_flops_per_second()
     results["matmul_gflops"] = peak / 1e9
+    with blas_threads(1):
+        peak_1 = matmul_flops_per_second()
+    results["matmul_gflops_1_thread"] = peak_1 / 1e9
     flops = train_flops_per_sample()
     X, y = synthetic_mnist_shaped(n_train)
     rows = []
@@ -315,6 +336,10 @@ def run(*, batch_sizes=(128, 512), activations=("relu", "sigmoid"), n_train: int
                 row["ratio_vs_keras"] = row["numpy_mlp"] / row["keras"]
             row["ratio_vs_loop"] = row["numpy_mlp"] / loop
             row["roofline_fraction"] = row["numpy_mlp"] * flops / peak
+            with blas_threads(1):
+                row["numpy_mlp_1_thread"] = numpy_mlp_throughput(X, y, batch_size=batch_size,
+                                                                 hidden_activation=activation, epochs=epochs)
+            row["roofline_fraction_1_thread"] = row["numpy_mlp_1_thread"] * flops / peak_1
             rows.append(row)
     results["throughput"] = rows
     if mnist:
@@ -331,21 +356,27 @@ def format_report(results: dict) -> str:
         f"machine: {results['machine']['cpus']} CPUs, NumPy {results['machine']['numpy']}",
         f"import course_pkg: {results['import_seconds']:.3f} s; import course_pkg.numpy_nn (NumPy included): "
         f"{results['import_numpy_nn_seconds']:.3f} s   (budget < 0.3 s)",
-        f"BLAS float32 matmul roofline: {results['matmul_gflops']:.1f} GFLOP/s "
-        f"({train_flops_per_sample() / 1e6:.2f} MFLOP per training sample)",
+        f"BLAS float32 matmul roofline: {results['matmul_gflops']:.1f} GFLOP/s"
+        + (f" ({results['matmul_gflops_1_thread']:.1f} with one BLAS thread)"
+           if "matmul_gflops_1_thread" in results else "")
+        + f"; {train_flops_per_sample():,} FLOPs per training sample",
         "",
         "training throughput, 784-128-64-10 softmax, float32, Adam (samples/s):",
         f"{'hidden':>8} {'batch':>6} {'numpy MLP':>10} {'keras':>9} {'loop':>8} "
-        f"{'x keras':>8} {'x loop':>7} {'roofline':>9}",
+        f"{'x keras':>8} {'x loop':>7} {'roofline':>9} {'1 thread':>9} {'roofline':>9}",
     ]
     for row in results["throughput"]:
         keras_col = f"{row['keras']:9.0f}" if "keras" in row else f"{'-':>9}"
         ratio_col = f"{row['ratio_vs_keras']:8.2f}" if "keras" in row else f"{'-':>8}"
+        one = "numpy_mlp_1_thread" in row
+        one_col = (f"{row['numpy_mlp_1_thread']:9.0f} {row['roofline_fraction_1_thread']:8.0%}" if one
+                   else f"{'-':>9} {'-':>8}")
         lines.append(
             f"{row['activation']:>8} {row['batch_size']:>6} {row['numpy_mlp']:10.0f} {keras_col} "
             f"{row['per_sample_loop']:8.0f} {ratio_col} {row['ratio_vs_loop']:7.1f} "
-            f"{row['roofline_fraction']:8.0%}"
+            f"{row['roofline_fraction']:8.0%} {one_col}"
         )
+    lines.append("1 thread: the NumPy MLP with BLAS limited to one thread, its roofline that of one thread")
     lines.append("targets: >= 2x keras; >= 20x the loop; >= 30% of the roofline at batch 128, >= 50% at 512")
     mnist = results.get("mnist")
     if mnist:

@@ -39,14 +39,17 @@ def test_report_names_every_budget():
     results = {
         "machine": {"cpus": 2, "numpy": np.__version__},
         "import_seconds": 0.01, "import_numpy_nn_seconds": 0.1, "matmul_gflops": 50.0,
+        "matmul_gflops_1_thread": 26.5,
         "throughput": [{"activation": "relu", "batch_size": 128, "per_sample_loop": 1000.0,
                         "numpy_mlp": 40000.0, "keras": 20000.0, "ratio_vs_keras": 2.0,
-                        "ratio_vs_loop": 40.0, "roofline_fraction": 0.5}],
+                        "ratio_vs_loop": 40.0, "roofline_fraction": 0.5,
+                        "numpy_mlp_1_thread": 31234.0, "roofline_fraction_1_thread": 0.37}],
         "mnist": {"layer_sizes": [784, 256, 128, 10], "epochs": 12, "batch_size": 128,
                   "seconds": 30.0, "test_accuracy": 0.98, "val_accuracy": 0.98},
     }
     report = benchmarks.format_report(results)
-    for text in ("budget < 0.3 s", ">= 2x keras", ">= 30% of the roofline at batch 128", "2.00", "40.0", "50%", "98.00%", "< 60 s"):
+    for text in ("budget < 0.3 s", ">= 2x keras", ">= 30% of the roofline at batch 128", "26.5 with one BLAS",
+                 "31234", "37%", "454,400 FLOPs", "2.00", "40.0", "50%", "98.00%", "< 60 s"):
         assert text in report
 
 
@@ -64,3 +67,15 @@ def test_bench_profile_option_prints_the_profile_instead_of_the_benchmarks(monke
     assert benchmarks.main(["--profile", "--quick", "--batch-size", "32", "--activation", "sigmoid"]) == 0
     assert calls == [{"batch_size": 32, "hidden_activation": "sigmoid", "n_train": 4_000}]
     assert capsys.readouterr().out == "PROFILE\n"
+
+
+def test_blas_threads_limits_the_matrix_products_and_restores_them():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads_now():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads_now()
+    with benchmarks.blas_threads(1):
+        assert blas_threads_now() and set(blas_threads_now()) == {1}
+    assert blas_threads_now() == before

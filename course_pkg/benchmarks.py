@@ -17,6 +17,8 @@ One run prints, on this machine:
   are busy with other work, the threads of the small matrix products wait for each other;
 * MNIST: test accuracy and wall time of the course's reference training run.
 
+``--profile`` prints instead where ``MLP.fit`` spends its time (:func:`profile_fit`, cProfile).
+
 Budgets are checked here, by a person reading the output, never by timed unit tests. Everything is
 measured in this one process, one configuration after another, so the numbers compare like with like.
 TensorFlow is imported only when the Keras rows run.

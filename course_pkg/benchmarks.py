@@ -12,8 +12,12 @@ One run prints, on this machine:
   - a per-sample column-vector loop in the style of widely copied blog code (with its gradient bug
     fixed, so it does the same arithmetic one sample at a time);
 
-  and the ratios between them and the fraction of the roofline the NumPy MLP reaches;
+  and the ratios between them and the fraction of the roofline the NumPy MLP reaches, also with the
+  BLAS library limited to one thread (against the one-thread roofline): on a machine whose cores
+  are busy with other work, the threads of the small matrix products wait for each other;
 * MNIST: test accuracy and wall time of the course's reference training run.
+
+``--profile`` prints instead where ``MLP.fit`` spends its time (:func:`profile_fit`, cProfile).
 
 Budgets are checked here, by a person reading the output, never by timed unit tests. Everything is
 measured in this one process, one configuration after another, so the numbers compare like with like.
@@ -23,6 +27,7 @@ TensorFlow is imported only when the Keras rows run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -37,12 +42,51 @@ LAYER_SIZES = (784, 128, 64, 10)
 def train_flops_per_sample(layer_sizes=LAYER_SIZES) -> int:
     """Multiply-add FLOPs of one training step per sample (forward + backward).
 
-    Forward costs ``2 * D * M`` per dense layer (a multiply and an add per weight), backward twice that
-    (``dW = X.T @ dY`` and ``dX = dY @ W.T``), so ``6 * sum(D * M)``. Bias adds and activations are
-    ignored: they are O(M), not O(D * M).
+    A dense layer from ``D`` inputs to ``M`` units costs, per sample, ``2 * D * M`` FLOPs for each
+    matrix product through its weights (a multiply and an add per weight):
+
+    * forward, ``Z = X @ W``: every layer;
+    * backward, ``dW = X.T @ dZ``: every layer;
+    * backward, ``dX = dZ @ W.T``: every layer *except the first*, whose input is the data, which
+      needs no gradient (neither ``MLP.backward`` nor TensorFlow computes it).
+
+    So ``2 * sum(D * M)`` forward plus ``2 * sum(D * M) + 2 * sum(D * M over layers 2..L)`` backward,
+    that is ``6 * sum(D * M) - 2 * D_1 * M_1``. Bias adds, activations, the loss and the optimizer's
+    update are ignored: they are O(M) per sample or O(D * M) per batch, not O(D * M) per sample.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int, default (784, 128, 64, 10)
+        Sizes from the input to the output, at least two.
+
+    Returns
+    -------
+    int
+        FLOPs per training sample.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two sizes are given or one is below 1.
+
+    Examples
+    --------
+    >>> train_flops_per_sample()  # 6 * 109,184 weights - 2 * 784 * 128
+    454400
+    >>> train_flops_per_sample((3, 2))  # one layer: forward and dW only, 4 * 3 * 2
+    24
     """
-    weights = sum(d * m for d, m in zip(layer_sizes[:-1], layer_sizes[1:]))
-    return 6 * weights
+    sizes = [int(size) for size in layer_sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(
+            f"train_flops_per_sample: expected layer_sizes with at least 2 entries, all >= 1, such as "
+            f"(784, 128, 10); got {tuple(layer_sizes)!r}."
+        )
+    products = [d * m for d, m in zip(sizes[:-1], sizes[1:])]  # D * M of each layer
+    forward = 2 * sum(products)
+    backward_dW = 2 * sum(products)
+    backward_dX = 2 * sum(products[1:])  # not for the first layer
+    return forward + backward_dW + backward_dX
 
 
 def matmul_flops_per_second(n: int = 2048, repeats: int = 5) -> float:
@@ -57,6 +101,21 @@ def matmul_flops_per_second(n: int = 2048, repeats: int = 5) -> float:
         a @ b
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best
+
+
+@contextlib.contextmanager
+def blas_threads(n: int):
+    """Run the ``with`` block with the BLAS library (NumPy's matrix products) limited to ``n`` threads.
+
+    The training step of a small network alternates short matrix products (several BLAS threads)
+    with element-wise NumPy passes (one thread). On a machine whose cores are busy with other work,
+    the BLAS threads wait for each other at every product and one thread can be several times
+    faster; the benchmark reports both, so the table says which effect a number shows.
+    """
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - installed with scikit-learn
+
+    with threadpool_limits(limits=n, user_api="blas"):
+        yield
 
 
 def import_time(module: str = "course_pkg", repeats: int = 5) -> float:
@@ -174,6 +233,62 @@ def per_sample_loop_throughput(X, y, *, hidden_activation: str, n_samples: int =
     return n / (time.perf_counter() - start)
 
 
+def profile_fit(*, batch_size: int = 128, hidden_activation: str = "relu", n_train: int = 20_000,
+                epochs: int = 2, top: int = 15) -> str:
+    """Profile ``MLP.fit`` on the benchmark's network with :mod:`cProfile`; return the top functions.
+
+    The network is trained for one warm-up epoch, then ``epochs`` epochs under the profiler (Adam,
+    float32, synthetic MNIST-shaped data, as the throughput rows). The report lists the ``top``
+    functions by cumulative time (where the time goes, callers included) and by own time (which
+    function body spends it: a matrix product, an element-wise pass, Python bookkeeping).
+
+    Parameters
+    ----------
+    batch_size : int, default 128
+    hidden_activation : str, default "relu"
+    n_train : int, default 20000
+        Training samples per epoch.
+    epochs : int, default 2
+        Profiled epochs.
+    top : int, default 15
+        Lines per table.
+
+    Returns
+    -------
+    str
+        The two tables of :mod:`pstats`, with a heading that gives the steps and seconds per step.
+    """
+    import cProfile  # noqa: PLC0415 - only for --profile
+    import io  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    from course_pkg.numpy_nn.network import MLP
+    from course_pkg.numpy_nn.optimizers import Adam
+
+    X, y = synthetic_mnist_shaped(n_train)
+    mlp = MLP(list(LAYER_SIZES), hidden_activation=hidden_activation, seed=0)
+    optimizer = Adam(learning_rate=1e-3)
+    mlp.fit(X, y, epochs=1, batch_size=batch_size, optimizer=optimizer, verbose=0, seed=0)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    mlp.fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer, verbose=0, seed=1)
+    profiler.disable()
+    seconds = time.perf_counter() - start
+    steps = epochs * -(-n_train // batch_size)
+    out = io.StringIO()
+    out.write(
+        f"profile of MLP.fit, {'-'.join(map(str, LAYER_SIZES))} {hidden_activation}, batch {batch_size}, "
+        f"{epochs} epoch(s) of {n_train:,} samples: {steps} steps, {seconds / steps * 1e3:.3f} ms per step "
+        "(profiler overhead included)\n"
+    )
+    for order in ("cumulative", "tottime"):
+        out.write(f"\n--- top {top} by {order} time ---\n")
+        stats = pstats.Stats(profiler, stream=out)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+    return out.getvalue()
+
+
 def mnist_accuracy_run(*, epochs: int = 12, batch_size: int = 128) -> dict:
     """Train the reference MNIST network with the NumPy MLP; return accuracy and seconds.
 
@@ -205,6 +320,9 @@ def run(*, batch_sizes=(128, 512), activations=("relu", "sigmoid"), n_train: int
     results["import_numpy_nn_seconds"] = import_time("course_pkg.numpy_nn")
     peak = matmul_flops_per_second()
     results["matmul_gflops"] = peak / 1e9
+    with blas_threads(1):
+        peak_1 = matmul_flops_per_second()
+    results["matmul_gflops_1_thread"] = peak_1 / 1e9
     flops = train_flops_per_sample()
     X, y = synthetic_mnist_shaped(n_train)
     rows = []
@@ -220,6 +338,10 @@ def run(*, batch_sizes=(128, 512), activations=("relu", "sigmoid"), n_train: int
                 row["ratio_vs_keras"] = row["numpy_mlp"] / row["keras"]
             row["ratio_vs_loop"] = row["numpy_mlp"] / loop
             row["roofline_fraction"] = row["numpy_mlp"] * flops / peak
+            with blas_threads(1):
+                row["numpy_mlp_1_thread"] = numpy_mlp_throughput(X, y, batch_size=batch_size,
+                                                                 hidden_activation=activation, epochs=epochs)
+            row["roofline_fraction_1_thread"] = row["numpy_mlp_1_thread"] * flops / peak_1
             rows.append(row)
     results["throughput"] = rows
     if mnist:
@@ -236,22 +358,28 @@ def format_report(results: dict) -> str:
         f"machine: {results['machine']['cpus']} CPUs, NumPy {results['machine']['numpy']}",
         f"import course_pkg: {results['import_seconds']:.3f} s; import course_pkg.numpy_nn (NumPy included): "
         f"{results['import_numpy_nn_seconds']:.3f} s   (budget < 0.3 s)",
-        f"BLAS float32 matmul roofline: {results['matmul_gflops']:.1f} GFLOP/s "
-        f"({train_flops_per_sample() / 1e6:.2f} MFLOP per training sample)",
+        f"BLAS float32 matmul roofline: {results['matmul_gflops']:.1f} GFLOP/s"
+        + (f" ({results['matmul_gflops_1_thread']:.1f} with one BLAS thread)"
+           if "matmul_gflops_1_thread" in results else "")
+        + f"; {train_flops_per_sample():,} FLOPs per training sample",
         "",
         "training throughput, 784-128-64-10 softmax, float32, Adam (samples/s):",
         f"{'hidden':>8} {'batch':>6} {'numpy MLP':>10} {'keras':>9} {'loop':>8} "
-        f"{'x keras':>8} {'x loop':>7} {'roofline':>9}",
+        f"{'x keras':>8} {'x loop':>7} {'roofline':>9} {'1 thread':>9} {'roofline':>9}",
     ]
     for row in results["throughput"]:
         keras_col = f"{row['keras']:9.0f}" if "keras" in row else f"{'-':>9}"
         ratio_col = f"{row['ratio_vs_keras']:8.2f}" if "keras" in row else f"{'-':>8}"
+        one = "numpy_mlp_1_thread" in row
+        one_col = (f"{row['numpy_mlp_1_thread']:9.0f} {row['roofline_fraction_1_thread']:8.0%}" if one
+                   else f"{'-':>9} {'-':>8}")
         lines.append(
             f"{row['activation']:>8} {row['batch_size']:>6} {row['numpy_mlp']:10.0f} {keras_col} "
             f"{row['per_sample_loop']:8.0f} {ratio_col} {row['ratio_vs_loop']:7.1f} "
-            f"{row['roofline_fraction']:8.0%}"
+            f"{row['roofline_fraction']:8.0%} {one_col}"
         )
-    lines.append("targets: >= 2x keras at batch 128; >= 20x the loop; >= 50% of the roofline at batch 512")
+    lines.append("1 thread: the NumPy MLP with BLAS limited to one thread, its roofline that of one thread")
+    lines.append("targets: >= 2x keras; >= 20x the loop; >= 30% of the roofline at batch 128, >= 50% at 512")
     mnist = results.get("mnist")
     if mnist:
         lines.append("")
@@ -267,14 +395,34 @@ def format_report(results: dict) -> str:
 
 
 def main(argv=None) -> int:
-    """Command-line entry point: ``python -m course_pkg bench [--quick] [--no-keras] [--json FILE]``."""
+    """Command-line entry point: ``python -m course_pkg bench [--quick] [--no-keras] [--json FILE] [--profile]``.
+
+    ``--profile`` prints where ``MLP.fit`` spends its time (:func:`profile_fit`, at the batch sizes
+    of ``--batch-size``) instead of running the benchmarks.
+    """
     parser = argparse.ArgumentParser(prog="python -m course_pkg bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="less data, one epoch, no MNIST run")
     parser.add_argument("--no-keras", action="store_true", help="skip the TensorFlow rows")
     parser.add_argument("--no-mnist", action="store_true", help="skip the MNIST accuracy run")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the top functions of MLP.fit by cumulative and own time (cProfile) "
+                        "instead of the benchmarks")
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[128, 512], metavar="B",
+                        help="batch sizes of the throughput rows or of the profile (default: 128 512)")
+    parser.add_argument("--activation", nargs="+", default=["relu", "sigmoid"], metavar="NAME",
+                        help="hidden activations of the throughput rows or of the profile "
+                        "(default: relu sigmoid)")
     args = parser.parse_args(argv)
+    if args.profile:
+        for activation in args.activation:
+            for batch_size in args.batch_size:
+                print(profile_fit(batch_size=batch_size, hidden_activation=activation,
+                                  n_train=4_000 if args.quick else 20_000))
+        return 0
     results = run(
+        batch_sizes=tuple(args.batch_size),
+        activations=tuple(args.activation),
         n_train=4_000 if args.quick else 20_000,
         epochs=1 if args.quick else 3,
         keras=not args.no_keras,

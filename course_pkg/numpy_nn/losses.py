@@ -543,7 +543,7 @@ def sparse_categorical_crossentropy_grad(y_true, y_pred):
 # --------------------------------------------------------------------------- fused losses on logits
 
 
-def softmax_cross_entropy(logits, y):
+def softmax_cross_entropy(logits, y, *, check_input=True):
     """Softmax followed by cross-entropy, fused: returns the loss and ``dlogits``.
 
     Parameters
@@ -553,6 +553,10 @@ def softmax_cross_entropy(logits, y):
     y : ndarray of shape (N,) or (N, C)
         Integer class labels in ``0 .. C-1``, or one-hot targets /
         probabilities whose rows sum to 1.
+    check_input : bool, default True
+        Check the arrays (see Raises). ``MLP`` passes False for data it has
+        checked once; then ``logits`` must be a floating (N, C) array and
+        ``y`` int64 labels in range or (N, C) targets of ``logits``' dtype.
 
     Returns
     -------
@@ -586,6 +590,27 @@ def softmax_cross_entropy(logits, y):
     >>> dlogits
     array([[ 1., -1.]])
     """
+    if check_input:
+        logits, y = _check_softmax_inputs(logits, y)
+    xp = array_module_of(logits)
+    n = logits.shape[0]
+    shifted = logits - xp.max(logits, axis=1, keepdims=True)  # (N, C), all <= 0
+    log_sum = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))  # (N, 1), in [0, log C]
+    log_probs = shifted - log_sum  # (N, C)
+    dlogits = xp.exp(log_probs)  # (N, C): the probabilities, minus the targets below
+    if y.ndim == 1:
+        rows = xp.arange(n)
+        per_sample = -log_probs[rows, y]  # (N,)
+        dlogits[rows, y] -= 1
+    else:
+        per_sample = -xp.sum(y * log_probs, axis=1)  # (N,)
+        dlogits -= y
+    dlogits /= max(n, 1)
+    return _mean(per_sample), dlogits
+
+
+def _check_softmax_inputs(logits, y):
+    """Validate softmax_cross_entropy's arrays; return logits and the labels (int64) or targets."""
     where = "softmax_cross_entropy"
     xp = array_module_of(logits, y)
     logits = _float_array(logits, where, "logits", xp)
@@ -601,41 +626,25 @@ def softmax_cross_entropy(logits, y):
     _checks.check_same_rows(logits, y, where=where, x_name="logits", y_name="y")
     n, c = logits.shape
     if y.ndim == 1:
-        y_onehot = None
-        labels = _checks.check_labels(y, c, where=where, name="y")
-    else:
-        if y.shape != logits.shape:
-            raise ValueError(
-                f"{where}: expected y as labels of shape ({n},) or one-hot of shape "
-                f"{_fmt(logits.shape)}; got {_fmt(y.shape)}."
-            )
-        y_onehot = y.astype(logits.dtype, copy=False)
-        _check_unit_interval(y_onehot, where, "y (one-hot or probabilities)")
-        row_sums = xp.sum(y_onehot, axis=1)  # (N,)
-        tolerance = float(np.finfo(logits.dtype).eps) ** 0.5  # rounding in a row of float probabilities
-        if n and float(xp.max(xp.abs(row_sums - 1))) > tolerance:
-            raise ValueError(
-                f"{where}: expected each row of y to sum to 1 (one-hot or probabilities); "
-                f"got row sums from {float(row_sums.min()):.4g} to {float(row_sums.max()):.4g}."
-            )
-
-    shifted = logits - xp.max(logits, axis=1, keepdims=True)  # (N, C), all <= 0
-    log_sum = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))  # (N, 1), in [0, log C]
-    log_probs = shifted - log_sum  # (N, C)
-    probs = xp.exp(log_probs)  # (N, C)
-    dlogits = probs.copy()  # (N, C)
-    if y_onehot is None:
-        rows = xp.arange(n)
-        per_sample = -log_probs[rows, labels]  # (N,)
-        dlogits[rows, labels] -= 1
-    else:
-        per_sample = -xp.sum(y_onehot * log_probs, axis=1)  # (N,)
-        dlogits -= y_onehot
-    dlogits /= max(n, 1)
-    return _mean(per_sample), dlogits
+        return logits, _checks.check_labels(y, c, where=where, name="y")
+    if y.shape != logits.shape:
+        raise ValueError(
+            f"{where}: expected y as labels of shape ({n},) or one-hot of shape "
+            f"{_fmt(logits.shape)}; got {_fmt(y.shape)}."
+        )
+    y_onehot = y.astype(logits.dtype, copy=False)
+    _check_unit_interval(y_onehot, where, "y (one-hot or probabilities)")
+    row_sums = xp.sum(y_onehot, axis=1)  # (N,)
+    tolerance = float(np.finfo(logits.dtype).eps) ** 0.5  # rounding in a row of float probabilities
+    if n and float(xp.max(xp.abs(row_sums - 1))) > tolerance:
+        raise ValueError(
+            f"{where}: expected each row of y to sum to 1 (one-hot or probabilities); "
+            f"got row sums from {float(row_sums.min()):.4g} to {float(row_sums.max()):.4g}."
+        )
+    return logits, y_onehot
 
 
-def sigmoid_binary_crossentropy(logits, y):
+def sigmoid_binary_crossentropy(logits, y, *, check_input=True):
     """Sigmoid followed by binary cross-entropy, fused: returns the loss and ``dlogits``.
 
     Parameters
@@ -644,6 +653,10 @@ def sigmoid_binary_crossentropy(logits, y):
         Scores before the sigmoid, one column per binary label.
     y : ndarray of the same shape as ``logits``
         Targets in [0, 1].
+    check_input : bool, default True
+        Check the arrays (see Raises). ``MLP`` passes False for data it has
+        checked once; then ``y`` must be a floating array of ``logits``'
+        shape and dtype, in [0, 1].
 
     Returns
     -------
@@ -674,9 +687,11 @@ def sigmoid_binary_crossentropy(logits, y):
     >>> dlogits
     array([-0.25,  0.5 ])
     """
-    where = "sigmoid_binary_crossentropy"
-    y, logits, xp = _pair(y, logits, where, true_name="y", pred_name="logits")
-    _check_unit_interval(y, where, "y (targets)", "Binary cross-entropy needs 0/1 labels.")
+    if check_input:
+        where = "sigmoid_binary_crossentropy"
+        y, logits, _ = _pair(y, logits, where, true_name="y", pred_name="logits")
+        _check_unit_interval(y, where, "y (targets)", "Binary cross-entropy needs 0/1 labels.")
+    xp = array_module_of(logits)
     z = logits
     per_entry = xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))  # (N, K)
     dlogits = (sigmoid(z) - y) / max(z.size, 1)  # (N, K)

@@ -499,7 +499,7 @@ class MLP:
         if not bool(self.xp.isfinite(out).all()):
             return math.nan, None  # diverged: every caller says so in its own words
         if fused is not None:
-            return fused(logits, y)  # (loss, dlogits)
+            return fused(logits, y, check_input=False)  # (loss, dlogits); checked above or by the caller
         loss_fn = get_loss(self.loss)
         return loss_fn.value(y, out), activation.backward(logits, loss_fn.grad(y, out))
 

@@ -59,6 +59,21 @@ def test_smooth_functions_match_their_definitions_in_the_safe_range():
     np.testing.assert_allclose(act.softplus_grad(z), s, rtol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_gives_the_bits_of_the_two_branch_formula(dtype, rng):
+    # The stable textbook form selects 1 / (1 + e) or e / (1 + e) with e = exp(-|z|); the library's
+    # single expression must give the same bits everywhere, tails, zeros and infinities included.
+    z = np.concatenate([
+        rng.normal(scale=s, size=2000) for s in (0.1, 3.0, 30.0, 300.0)
+    ] + [np.array([0.0, -0.0, 1e-30, -1e-30, 88.0, -88.0, 104.0, -104.0, 745.0, -745.0, 1e4, -1e4,
+                   np.inf, -np.inf])]).astype(dtype)
+    with np.errstate(over="ignore", under="ignore"):
+        e = np.exp(-np.abs(z))
+        two_branch = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    np.testing.assert_array_equal(act.sigmoid(z), two_branch, strict=True)
+    assert np.isnan(act.sigmoid(np.array([np.nan], dtype=dtype))).all()
+
+
 def test_sigmoid_grad_needs_z_not_the_output():
     # The classic bug: feeding z to the output-based shortcut. The two must differ.
     z = np.array([2.0])

@@ -350,6 +350,24 @@ def test_none_input_is_a_type_error():
         L.categorical_crossentropy(np.zeros((1, 2)), None)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_losses_without_checks_give_the_same_bits(rng, dtype):
+    # check_input=False skips the validation only: the arithmetic is the same, to the last bit.
+    logits = (3 * rng.normal(size=(7, 4))).astype(dtype)
+    labels = rng.integers(0, 4, 7)
+    onehot = np.eye(4, dtype=dtype)[labels]
+    for fused, y in ((L.softmax_cross_entropy, labels), (L.softmax_cross_entropy, onehot),
+                     (L.sigmoid_binary_crossentropy, (onehot > 0).astype(dtype))):
+        checked, unchecked = fused(logits, y), fused(logits, y, check_input=False)
+        assert checked[0] == unchecked[0]
+        np.testing.assert_array_equal(checked[1], unchecked[1], strict=True)
+    # The plain formulas: mean of -log softmax at the label, and (softmax - one-hot) / N.
+    loss, dlogits = L.softmax_cross_entropy(logits, labels, check_input=False)
+    probs = softmax(logits)
+    assert loss == pytest.approx(float(-np.log(probs[np.arange(7), labels]).mean()), rel=1e-6)
+    np.testing.assert_allclose(dlogits, (probs - onehot) / 7, rtol=1e-5, atol=1e-7)
+
+
 def test_flat_logits_are_rejected_by_softmax_cross_entropy():
     with pytest.raises(ValueError, match=r"softmax_cross_entropy: expected logits of shape \(N, C\); got \(3,\)\. "
                                          r"For one binary output per sample use sigmoid_binary_crossentropy"):

@@ -378,6 +378,25 @@ def test_default_optimizer_is_adam_with_keras_defaults(rng):
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("sizes, dropout", [([5, 4, 3, 2], 0.0), ([5, 4, 3, 2], 0.5), ([5, 2], 0.0)])
+def test_backward_computes_no_dx_for_the_first_layer(rng, sizes, dropout):
+    # The input of the first layer is the data: its gradient would be wasted work (and it is not counted
+    # by benchmarks.train_flops_per_sample). Every other Dense layer must pass its dX on.
+    model = MLP(sizes, dropout=dropout, seed=0)
+    calls = []
+    for layer in model.layers:
+        if isinstance(layer, Dense):
+            def spy(dZ, need_dX=True, *, check_input=True, _layer=layer, _method=layer.linear_backward):
+                dX = _method(dZ, need_dX, check_input=check_input)
+                calls.append((_layer.name, need_dX, dX is None))
+                return dX
+            layer.linear_backward = spy
+    model.loss_and_grads(rng.normal(size=(6, sizes[0])), rng.integers(0, sizes[-1], 6))
+    names = [layer.name for layer in model.layers if isinstance(layer, Dense)]
+    assert calls == [(name, name != "hidden_1" and len(sizes) > 2, name == "hidden_1" or len(sizes) == 2)
+                     for name in reversed(names)]
+
+
 class RecordingMLP(MLP):
     """An MLP that records, through its public methods, what training feeds it."""
 

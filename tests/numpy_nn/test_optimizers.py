@@ -136,7 +136,7 @@ def test_keras_default_hyperparameters_match_to_float32_rounding(tf, keras, rng)
 
 
 class _AdamWithoutBiasCorrection(Adam):
-    def _update(self, p, g, state):
+    def _update(self, p, g, state, work):
         m, v = state["m"], state["v"]
         m += (1.0 - self.beta_1) * (g - m)
         v += (1.0 - self.beta_2) * (g * g - v)
@@ -144,7 +144,7 @@ class _AdamWithoutBiasCorrection(Adam):
 
 
 class _RMSPropEpsilonOutsideSqrt(RMSProp):
-    def _update(self, p, g, state):
+    def _update(self, p, g, state, work):
         v = state["velocity"]
         v *= self.rho
         v += (1.0 - self.rho) * g * g
@@ -172,6 +172,93 @@ def test_keras_comparison_catches_wrong_conventions(tf, keras, rng, mutant, name
     theirs = _run_keras(tf, _keras_optimizer(keras, name, hyper), params0, grads)
     assert _max_rel_error(_run_course(COURSE[name](**hyper), params0, grads), theirs) < 1e-6
     assert _max_rel_error(_run_course(mutant(**hyper), params0, grads), theirs) > 1e-3
+
+
+# ----------------------------------------------------------------------------- in place, same bits
+
+
+def _plain_rule(name, hyper):
+    """The update rules of the docstrings as plain expressions (fresh temporaries, no work arrays)."""
+    lr = hyper.get("learning_rate")
+    counter = {"t": 0}
+
+    def sgd(p, g, state):
+        momentum, nesterov = hyper.get("momentum", 0.0), hyper.get("nesterov", False)
+        if not momentum:
+            p -= lr * g
+            return
+        v = state.setdefault("velocity", np.zeros_like(p))
+        v *= momentum
+        v -= lr * g
+        if nesterov:
+            p += momentum * v - lr * g
+        else:
+            p += v
+
+    def adagrad(p, g, state):
+        acc = state.setdefault("accumulator", np.full_like(p, hyper.get("initial_accumulator_value", 0.1)))
+        acc += g * g
+        p -= lr * g / (acc + hyper.get("epsilon", 1e-7)) ** 0.5
+
+    def rmsprop(p, g, state):
+        rho, momentum = hyper.get("rho", 0.9), hyper.get("momentum", 0.0)
+        v = state.setdefault("velocity", np.zeros_like(p))
+        v *= rho
+        v += (1.0 - rho) * (g * g)
+        increment = lr * g / (v + hyper.get("epsilon", 1e-7)) ** 0.5
+        if momentum:
+            buffer = state.setdefault("momentum", np.zeros_like(p))
+            buffer *= momentum
+            buffer += increment
+            p -= buffer
+        else:
+            p -= increment
+
+    def adam(p, g, state):
+        b1, b2 = hyper.get("beta_1", 0.9), hyper.get("beta_2", 0.999)
+        t = counter["t"]
+        alpha = lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        m = state.setdefault("m", np.zeros_like(p))
+        v = state.setdefault("v", np.zeros_like(p))
+        m += (1.0 - b1) * (g - m)
+        v += (1.0 - b2) * (g * g - v)
+        p -= alpha * m / (v**0.5 + hyper.get("epsilon", 1e-7))
+
+    rule = {"SGD": sgd, "AdaGrad": adagrad, "RMSProp": rmsprop, "Adam": adam}[name]
+
+    def step(params, grads, states):
+        counter["t"] += 1
+        for key, p in params.items():
+            rule(p, grads[key].astype(p.dtype), states.setdefault(key, {}))
+
+    return step
+
+
+# The Keras cases, and the defaults with their inexact binary values (0.9, 0.001, ...).
+PLAIN_CASES = CASES + [
+    ("SGD", {"learning_rate": 0.01, "momentum": 0.9, "nesterov": True}),
+    ("AdaGrad", {"learning_rate": 0.001}),
+    ("RMSProp", {"learning_rate": 0.001, "momentum": 0.9}),
+    ("Adam", {"learning_rate": 0.001}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, hyper", PLAIN_CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(PLAIN_CASES)])
+def test_in_place_updates_equal_the_plain_formulas_bit_for_bit(rng, name, hyper, dtype):
+    # The work arrays change where intermediate results live, not which operations run or in which
+    # order, so every bit must agree with the plain expressions, step after step.
+    params0 = {k: rng.normal(size=s).astype(dtype) for k, s in SHAPES.items()}
+    grads = _gradient_sequence(rng, dtype=dtype)
+    ours = {k: v.copy() for k, v in params0.items()}
+    plain = {k: v.copy() for k, v in params0.items()}
+    optimizer, plain_step, plain_states = COURSE[name](**hyper), _plain_rule(name, hyper), {}
+    for step_grads in grads:
+        optimizer.step(ours, step_grads)
+        plain_step(plain, step_grads, plain_states)
+        for key in params0:
+            assert ours[key].dtype == dtype
+            np.testing.assert_array_equal(ours[key], plain[key], strict=True)
 
 
 # ----------------------------------------------------------------------------- hand-worked steps

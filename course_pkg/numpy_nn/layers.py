@@ -452,12 +452,6 @@ class Dense:
         _, Z = self._stored_pass("Dense.backward")
         if check_input:
             dY = check_array(dY, where="Dense.backward", name="dY", shape=Z.shape, finite=False, xp=self.xp)
-        return self._backward(dY, need_dX=need_dX)
-
-    # Chapter 5 overrides _backward (to plant a bug) and shows _backward_linear; both names are kept
-    # until the chapter uses backward and linear_backward. Then fold _backward into backward.
-    def _backward(self, dY, need_dX=True):
-        _, Z = self._cache
         dZ = self.activation.backward(Z, dY)  # (N, M)
         return self.linear_backward(dZ, need_dX=need_dX, check_input=False)
 
@@ -499,8 +493,6 @@ class Dense:
         if not need_dX:
             return None
         return dZ @ self.params["W"].T  # (N, D)
-
-    _backward_linear = linear_backward  # the old name, kept for chapter 5 (see _backward)
 
     def _check_X(self, X, where):
         return check_array(X, where=where, name="X", shape=(None, self.n_inputs), xp=self.xp)

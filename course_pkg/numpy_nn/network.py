@@ -529,8 +529,6 @@ class MLP:
         for i in range(len(hidden) - 1, -1, -1):
             dA = hidden[i].backward(dA, need_dX=i > 0, check_input=False)  # the first layer needs no dX
 
-    _backward = backward  # the old name, kept until chapter 5 shows backward instead
-
     def count_correct(self, logits, y, *, check_input=True):
         """Count the correct predictions of a batch, for accuracy.
 

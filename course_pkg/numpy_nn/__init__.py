@@ -29,6 +29,7 @@ from course_pkg.numpy_nn.losses import get_loss, sigmoid_binary_crossentropy, so
 from course_pkg.numpy_nn.network import MLP
 from course_pkg.numpy_nn.optimizers import SGD, AdaGrad, Adam, RMSProp, get_optimizer
 from course_pkg.numpy_nn.perceptron import TLU, Perceptron
+from course_pkg.numpy_nn.regularization import decay_weights, l2_penalty, l2_penalty_grads
 from course_pkg.numpy_nn.training import train_epoch
 
 __all__ = [

@@ -650,4 +650,3 @@ class Dropout:
             return dY
         return dY * self._mask  # (N, M)
 
-    _forward = forward  # the old name, kept until chapter 12 shows forward instead

@@ -40,8 +40,7 @@ import nbformat
 
 from course_grader import sandbox
 from course_pkg.checks import Case, Part, evaluate, parts_of, wire
-from course_pkg.checks import ASSIGNMENTS as PORTED_ASSIGNMENTS
-from course_pkg.checks import SANDBOX_IMPORTABLE
+from course_pkg.checks import ASSIGNMENTS, SANDBOX_IMPORTABLE
 from course_pkg.checks import probes
 
 __all__ = [
@@ -120,10 +119,10 @@ def limits_for(cell_timeout: float, n_items: int, *, memory_gib: float = 4, proc
 
 def require_judged(assignment: str) -> None:
     """Raise :class:`JudgeError` unless ``course_pkg.checks`` declares the parts of ``assignment``."""
-    if assignment not in PORTED_ASSIGNMENTS:
+    if assignment not in ASSIGNMENTS:
         raise JudgeError(
             f"the grader has no judge for the assignment {assignment!r}; it judges "
-            f"{', '.join(sorted(PORTED_ASSIGNMENTS))}. Declare its parts in course_pkg.checks (see the "
+            f"{', '.join(sorted(ASSIGNMENTS))}. Declare its parts in course_pkg.checks (see the "
             "instructor guide) before grading it: a notebook's own test cells would decide its score inside "
             "the learner's process.")
 
@@ -228,7 +227,7 @@ def run_plan(plan: Plan, *, files=(), limits: sandbox.Limits, practice: bool = F
                 os.chown(path, uid, uid)
         outcome = sandbox.run(
             sandbox.python_command("course_grader.host", f"{sandbox.SCRATCH}/grader"), scratch,
-            limits=limits, env=env, practice=practice, hide_reference=True, importable=SANDBOX_IMPORTABLE,
+            limits=limits, env=env, practice=practice, importable=SANDBOX_IMPORTABLE,
             read_only=read_only, progress_file="grader/out/progress", uid=uid,
         )
         out = scratch / "grader" / "out"
